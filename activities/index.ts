@@ -1,0 +1,15 @@
+import { createChargeActivity, type ChargeDeps } from './charge-activity';
+import { createProjectionActivity } from './projection-activity';
+import type { SubscriptionsRepo } from '../src/db/subscriptions-repo';
+
+export type ActivityDeps = ChargeDeps & { subscriptions: SubscriptionsRepo };
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    chargeSubscription: createChargeActivity(deps),
+    projectSubscription: createProjectionActivity(deps.subscriptions),
+  };
+}
+
+export type SubscriptionActivities = ReturnType<typeof createActivities>;
+export type { ChargeInput } from './charge-activity';

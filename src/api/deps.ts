@@ -1,0 +1,20 @@
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { PaymentMethodsRepo } from '../db/payment-methods-repo';
+import type { PaymentsRepo } from '../db/payments-repo';
+import type { PlansRepo } from '../db/plans-repo';
+import type { SubscriptionsRepo } from '../db/subscriptions-repo';
+import type { PaymentGateway } from '../gateway/payment-gateway';
+
+export interface ApiDeps {
+  pool: Pool;
+  plans: PlansRepo;
+  paymentMethods: PaymentMethodsRepo;
+  subscriptions: SubscriptionsRepo;
+  payments: PaymentsRepo;
+  gateway: PaymentGateway;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+}

@@ -1,0 +1,133 @@
+/**
+ * Starts the whole system in one process tree, on embedded defaults unless configured otherwise:
+ * PostgreSQL (embedded), the Toss emulator, the Temporal dev server (Web UI), the worker and the
+ * API. `npm start` and the end-to-end test both use it.
+ */
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../../activities';
+import { createApiApp } from '../api/app';
+import type { Config } from '../config';
+import { BillingKeyCipher } from '../db/billing-key-cipher';
+import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { loadOrCreateEncryptionKey } from '../db/encryption-key';
+import { migrate } from '../db/migrate';
+import { PaymentMethodsRepo } from '../db/payment-methods-repo';
+import { PaymentsRepo } from '../db/payments-repo';
+import { PlansRepo } from '../db/plans-repo';
+import { createPool } from '../db/pool';
+import { SEED_PLANS } from '../db/seed-plans';
+import { SubscriptionsRepo } from '../db/subscriptions-repo';
+import { createTossEmulator } from '../emulator/emulator-app';
+import { TossPaymentsClient } from '../gateway/toss-payments-client';
+import { startDevServer } from '../infra/dev-server';
+import { resolveTemporalCli } from '../infra/temporal-binaries';
+import { TASK_QUEUE } from '../temporal/task-queue';
+import { createSubscriptionWorker } from '../temporal/worker';
+
+export interface RunningStack {
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+function listen(app: import('express').Express, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, '127.0.0.1', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+export async function startStack(config: Config, logger: Logger): Promise<RunningStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const urls: Record<string, string> = {};
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch((e: Error) => logger.warn({ err: e.message }, 'shutdown step failed'));
+  };
+  try {
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      logger.info('starting embedded PostgreSQL');
+      const db = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, database: 'subscriptions' });
+      stops.push(db.stop);
+      databaseUrl = db.url;
+    }
+    urls.postgres = databaseUrl.replace(/\/\/[^@]*@/, '//');
+    await migrate(databaseUrl, (msg) => logger.debug({ migration: msg }));
+    const pool = createPool(databaseUrl, 20);
+    stops.push(() => pool.end());
+    const plans = new PlansRepo(pool);
+    await plans.insertMissing(SEED_PLANS);
+
+    let gatewayBaseUrl = config.TOSS_API_BASE_URL;
+    let secretKey = config.TOSS_SECRET_KEY;
+    if (!secretKey) {
+      const emulator = createTossEmulator({
+        secretKey: config.EMULATOR_SECRET_KEY,
+        latencyMs: config.EMULATOR_LATENCY_MS,
+        statePath: path.join(config.dataDir, 'toss-emulator-state.json'),
+      });
+      const server = await listen(emulator.app, config.EMULATOR_PORT);
+      stops.push(async () => {
+        await close(server);
+        emulator.store.flush();
+      });
+      gatewayBaseUrl = `http://127.0.0.1:${config.EMULATOR_PORT}`;
+      secretKey = config.EMULATOR_SECRET_KEY;
+      urls.tossEmulator = gatewayBaseUrl;
+    }
+    const gateway = new TossPaymentsClient({ baseUrl: gatewayBaseUrl, secretKey });
+
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    if (!temporalAddress) {
+      const cliPath = resolveTemporalCli();
+      if (!cliPath) throw new Error('no Temporal CLI available: install Go ≥ 1.25 or set TEMPORAL_CLI_PATH / TEMPORAL_ADDRESS');
+      logger.info('starting the Temporal dev server');
+      const dev = await startDevServer({
+        cliPath,
+        dataDir: path.join(config.dataDir, 'temporal'),
+        port: config.TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+      });
+      stops.push(dev.stop);
+      temporalAddress = dev.address;
+      urls.temporalUi = dev.uiUrl;
+    }
+    urls.temporal = temporalAddress;
+
+    const key = loadOrCreateEncryptionKey(config.BILLING_KEY_ENCRYPTION_KEY, config.dataDir);
+    const paymentMethods = new PaymentMethodsRepo(pool, new BillingKeyCipher(key));
+    const subscriptions = new SubscriptionsRepo(pool);
+    const payments = new PaymentsRepo(pool);
+
+    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    const worker: Worker = await createSubscriptionWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      activities: createActivities({ gateway, paymentMethods, payments, subscriptions }),
+    });
+    const workerRun = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await workerRun;
+      await workerConnection.close();
+    });
+
+    const clientConnection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => clientConnection.close());
+    const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    const api = createApiApp({ pool, plans, paymentMethods, subscriptions, payments, gateway, temporal, taskQueue: TASK_QUEUE, logger });
+    const apiServer = await listen(api, config.API_PORT);
+    stops.push(() => close(apiServer));
+    urls.api = `http://127.0.0.1:${config.API_PORT}`;
+    return { urls, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,37 @@
+/** Process configuration from the environment (see the README's configuration table). */
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const schema = z.object({
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: z.string().url().optional(),
+  EMBEDDED_PG_PORT: port(5433),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  API_PORT: port(3000),
+  EMULATOR_PORT: port(4010),
+  EMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  EMULATOR_SECRET_KEY: z.string().default('test_sk_emulator_0000000000000000'),
+  TOSS_SECRET_KEY: z
+    .string()
+    .regex(/^(test|live)_(g)?sk_/, 'TOSS_SECRET_KEY must start with test_sk_, test_gsk_, live_sk_ or live_gsk_')
+    .optional(),
+  TOSS_API_BASE_URL: z.string().url().default('https://api.tosspayments.com'),
+  BILLING_KEY_ENCRYPTION_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema> & { dataDir: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}

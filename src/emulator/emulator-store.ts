@@ -1,0 +1,98 @@
+/**
+ * The emulator's memory: billing keys, payments, idempotency records, scripted outcomes and a
+ * log of every charge attempt. Optionally persisted to a JSON file so `npm start` keeps billing
+ * keys across restarts (a real gateway does).
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { TossBillingAuthorization, TossPayment } from '../gateway/toss-types';
+import type { TestCard } from './test-cards';
+
+export interface StoredBillingKey {
+  authorization: TossBillingAuthorization;
+  card: TestCard;
+}
+
+export interface IdempotencyRecord {
+  state: 'processing' | 'done';
+  status: number;
+  body: unknown;
+  expiresAtMs: number;
+}
+
+/** One charge attempt as the emulator saw it; never holds the billing key. */
+export interface ChargeRecord {
+  orderId: string;
+  customerKey: string;
+  amount: number;
+  /** `DONE` or the error code answered. */
+  result: string;
+  paymentKey: string | null;
+  at: string;
+}
+
+interface Persisted {
+  billingKeys: Record<string, StoredBillingKey>;
+  payments: Record<string, TossPayment>;
+  charges: ChargeRecord[];
+}
+
+export class EmulatorStore {
+  billingKeys = new Map<string, StoredBillingKey>();
+  payments = new Map<string, TossPayment>();
+  paymentKeyByOrderId = new Map<string, string>();
+  idempotency = new Map<string, IdempotencyRecord>();
+  /** Scripted next outcomes by customerKey (`APPROVE` or an error code), consumed in order. */
+  scripts = new Map<string, string[]>();
+  /** Orders whose first response was already lost (for the `lost-response` card). */
+  lostResponses = new Set<string>();
+  charges: ChargeRecord[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly filePath?: string) {
+    if (filePath && existsSync(filePath)) {
+      const data = JSON.parse(readFileSync(filePath, 'utf8')) as Persisted;
+      this.billingKeys = new Map(Object.entries(data.billingKeys));
+      this.payments = new Map(Object.entries(data.payments));
+      for (const payment of this.payments.values()) this.paymentKeyByOrderId.set(payment.orderId, payment.paymentKey);
+      this.charges = data.charges;
+    }
+  }
+
+  /** Coalesces writes: a renewal storm must not rewrite the file per charge. */
+  changed(): void {
+    if (!this.filePath || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flush(), 200);
+    this.flushTimer.unref();
+  }
+
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!this.filePath) return;
+    const data: Persisted = {
+      billingKeys: Object.fromEntries(this.billingKeys),
+      payments: Object.fromEntries(this.payments),
+      charges: this.charges,
+    };
+    writeFileSync(`${this.filePath}.tmp`, JSON.stringify(data));
+    renameSync(`${this.filePath}.tmp`, this.filePath);
+  }
+
+  reset(): void {
+    this.billingKeys.clear();
+    this.payments.clear();
+    this.paymentKeyByOrderId.clear();
+    this.idempotency.clear();
+    this.scripts.clear();
+    this.lostResponses.clear();
+    this.charges = [];
+    this.changed();
+  }
+
+  nextScriptedOutcome(customerKey: string): string | undefined {
+    const queue = this.scripts.get(customerKey);
+    const next = queue?.shift();
+    if (queue && queue.length === 0) this.scripts.delete(customerKey);
+    return next;
+  }
+}

@@ -1,0 +1,79 @@
+/** Shapes of the Toss Payments billing API (SPEC §6.2), shared by the client and the emulator. */
+
+export interface TossCard {
+  issuerCode: string;
+  acquirerCode: string;
+  /** Masked, e.g. `43301234****123*`. */
+  number: string;
+  cardType: '신용' | '체크' | '기프트';
+  ownerType: '개인' | '법인';
+  approveNo?: string;
+  amount?: number;
+}
+
+export interface TossBillingAuthorization {
+  mId: string;
+  customerKey: string;
+  authenticatedAt: string;
+  method: '카드';
+  billingKey: string;
+  cardCompany: string;
+  cardNumber: string;
+  card: TossCard;
+}
+
+export interface TossCancel {
+  transactionKey: string;
+  cancelReason: string;
+  cancelAmount: number;
+  canceledAt: string;
+  cancelStatus: 'DONE';
+}
+
+export type TossPaymentStatus = 'DONE' | 'CANCELED' | 'PARTIAL_CANCELED' | 'ABORTED';
+
+export interface TossPayment {
+  mId: string;
+  paymentKey: string;
+  orderId: string;
+  orderName: string;
+  status: TossPaymentStatus;
+  type: 'BILLING';
+  method: '카드';
+  requestedAt: string;
+  approvedAt: string;
+  totalAmount: number;
+  balanceAmount: number;
+  suppliedAmount: number;
+  vat: number;
+  taxFreeAmount: number;
+  currency: 'KRW';
+  customerKey?: string;
+  card: TossCard;
+  receipt: { url: string };
+  cancels: TossCancel[] | null;
+}
+
+export interface TossChargeRequest {
+  customerKey: string;
+  amount: number;
+  orderId: string;
+  orderName: string;
+  customerEmail?: string;
+  customerName?: string;
+  taxFreeAmount?: number;
+}
+
+export interface TossCardAuthorizationRequest {
+  customerKey: string;
+  cardNumber: string;
+  cardExpirationYear: string;
+  cardExpirationMonth: string;
+  customerIdentityNumber: string;
+  cardPassword?: string;
+}
+
+export interface TossErrorBody {
+  code: string;
+  message: string;
+}

@@ -1,0 +1,63 @@
+/** Runs the Temporal CLI dev server (SQLite persistence, Web UI) as a child process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const CLI_TYPES: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', BOOL: 'Bool', INT: 'Int', TEXT: 'Text', DOUBLE: 'Double' };
+
+export async function startDevServer(opts: { cliPath: string; dataDir: string; port: number; uiPort: number; namespace: string }): Promise<DevServer> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const searchAttributes = SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPES[key.type.toUpperCase()] ?? key.type}`]);
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', path.join(opts.dataDir, 'temporal.sqlite'),
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--ui-port', String(opts.uiPort),
+    '--namespace', opts.namespace,
+    '--log-level', 'warn',
+    ...searchAttributes,
+  ];
+  const log = openSync(path.join(opts.dataDir, 'temporal-dev-server.log'), 'a');
+  const child = spawn(opts.cliPath, args, { stdio: ['ignore', log, log] });
+  const address = `127.0.0.1:${opts.port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`temporal dev server exited (code ${code}); see ${opts.dataDir}/temporal-dev-server.log`))),
+  );
+  exited.catch(() => {});
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const connection = await Promise.race([Connection.connect({ address, connectTimeout: 1000 }), exited]);
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      break;
+    } catch (error) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGTERM');
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${opts.uiPort}`,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

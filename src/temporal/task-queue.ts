@@ -1,0 +1,3 @@
+export const TASK_QUEUE = 'subscriptions';
+
+export const workflowIdFor = (subscriptionId: string) => `subscription-${subscriptionId}`;
