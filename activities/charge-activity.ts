@@ -22,6 +22,8 @@ export interface ChargeInput {
   cycle: number;
   attempt: number;
   dueAtMs: number;
+  /** Workflow time of this attempt. */
+  attemptedAtMs: number;
   /** Earlier attempts of this cycle whose outcome stayed unknown: looked up before charging again. */
   unsettledOrders: UnsettledOrder[];
 }
@@ -59,6 +61,7 @@ export function createChargeActivity(deps: ChargeDeps) {
       failureCode: null,
       failureMessage: null,
       dueAt: new Date(input.dueAtMs).toISOString(),
+      attemptedAt: new Date(input.attemptedAtMs).toISOString(),
       approvedAt: new Date(Date.parse(payment.approvedAt)).toISOString(),
     });
     return paid(entry);
@@ -122,6 +125,7 @@ export function createChargeActivity(deps: ChargeDeps) {
       failureCode: code,
       failureMessage: message,
       dueAt: new Date(input.dueAtMs).toISOString(),
+      attemptedAt: new Date(input.attemptedAtMs).toISOString(),
       approvedAt: null,
     });
     return { outcome: 'declined', decline: { kind, code, message } };

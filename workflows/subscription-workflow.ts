@@ -155,6 +155,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
           cycle,
           attempt,
           dueAtMs: s.currentPeriod.startMs,
+          attemptedAtMs: Date.now(),
           unsettledOrders: s.unsettledOrders,
         },
       ]);
@@ -176,11 +177,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       case 'retry':
         s = markRetried(s, event.atMs);
         return attemptCharge();
+      // Phase changes are stamped with their scheduled instant, not the (slightly later) timer firing.
       case 'enterHold':
-        s = enterHold(s, Date.now());
+        s = enterHold(s, event.atMs);
         return;
       case 'expire':
-        s = expire(s, Date.now());
+        s = expire(s, event.atMs);
         return;
     }
   }

@@ -16,6 +16,8 @@ export interface LedgerEntry {
   failureCode: string | null;
   failureMessage: string | null;
   dueAt: string | null;
+  /** Workflow time of the attempt (the simulated clock under time skipping). */
+  attemptedAt: string;
   approvedAt: string | null;
   createdAt: string;
 }
@@ -34,6 +36,7 @@ interface LedgerRow {
   failure_code: string | null;
   failure_message: string | null;
   due_at: Date | null;
+  attempted_at: Date;
   approved_at: Date | null;
   created_at: Date;
 }
@@ -52,6 +55,7 @@ const toEntry = (r: LedgerRow): LedgerEntry => ({
   failureCode: r.failure_code,
   failureMessage: r.failure_message,
   dueAt: r.due_at?.toISOString() ?? null,
+  attemptedAt: r.attempted_at.toISOString(),
   approvedAt: r.approved_at?.toISOString() ?? null,
   createdAt: r.created_at.toISOString(),
 });
@@ -66,12 +70,12 @@ export class PaymentsRepo {
   async record(e: NewLedgerEntry): Promise<LedgerEntry> {
     const { rows } = await this.pool.query<LedgerRow>(
       `INSERT INTO payments (order_id, subscription_id, customer_key, cycle, attempt, amount, currency, status, payment_key,
-                             balance_amount, failure_code, failure_message, due_at, approved_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                             balance_amount, failure_code, failure_message, due_at, attempted_at, approved_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (order_id) DO UPDATE SET order_id = payments.order_id
        RETURNING *`,
       [e.orderId, e.subscriptionId, e.customerKey, e.cycle, e.attempt, e.amount, e.currency, e.status, e.paymentKey,
-        e.balanceAmount, e.failureCode, e.failureMessage, e.dueAt, e.approvedAt],
+        e.balanceAmount, e.failureCode, e.failureMessage, e.dueAt, e.attemptedAt, e.approvedAt],
     );
     return toEntry(rows[0]!);
   }
@@ -83,7 +87,7 @@ export class PaymentsRepo {
 
   async listForSubscription(subscriptionId: string): Promise<LedgerEntry[]> {
     const { rows } = await this.pool.query<LedgerRow>(
-      'SELECT * FROM payments WHERE subscription_id = $1 ORDER BY cycle, attempt',
+      'SELECT * FROM payments WHERE subscription_id = $1 ORDER BY attempted_at, cycle, attempt',
       [subscriptionId],
     );
     return rows.map(toEntry);

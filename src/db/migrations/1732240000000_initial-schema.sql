@@ -71,6 +71,7 @@ CREATE TABLE payments (
   failure_code    text,
   failure_message text,
   due_at          timestamptz,
+  attempted_at    timestamptz NOT NULL,
   approved_at     timestamptz,
   created_at      timestamptz NOT NULL DEFAULT now()
 );

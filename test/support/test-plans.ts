@@ -1,0 +1,7 @@
+import { DEFAULT_DUNNING_POLICY, type Plan } from '../../src/domain/plans';
+
+/** Plans only the tests use. */
+export const TEST_PLANS: Plan[] = [
+  { id: 'test-monthly', product: 'test', name: 'Test monthly', price: 10_000, currency: 'KRW', interval: { unit: 'month', count: 1 }, autoRenew: true, dunning: DEFAULT_DUNNING_POLICY },
+  { id: 'test-trial-monthly', product: 'test-trial', name: 'Test trial monthly', price: 10_000, currency: 'KRW', interval: { unit: 'month', count: 1 }, autoRenew: true, trialDays: 14, dunning: DEFAULT_DUNNING_POLICY },
+];

@@ -1,0 +1,111 @@
+/**
+ * Time-skipping harness: the real Java test server (existing-path, SPEC §3), a worker running the
+ * real activities against the emulator over HTTP and PostgreSQL.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { Plan } from '../../src/domain/plans';
+import { workflowIdFor } from '../../src/temporal/task-queue';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
+import { subscriptionWorkflow } from '../../workflows/subscription-workflow';
+import { startParts, type Parts } from './stack-parts';
+
+export interface Harness extends Parts {
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  worker: Worker;
+  plan(id: string): Promise<Plan>;
+  start(opts: { subscriptionId: string; customerKey: string; planId: string; paymentMethodId: string; timeZone?: string; withTrial?: boolean }): Promise<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>>;
+  teardown(): Promise<void>;
+}
+
+/** Worker chatter (state changes, bundling) would drown test output. */
+export function quietTemporalLogs(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed in this process.
+  }
+}
+
+export async function createTimeSkippingHarness(): Promise<Harness> {
+  quietTemporalLogs();
+  const path = process.env.TEMPORAL_TEST_SERVER_PATH;
+  const env = await TestWorkflowEnvironment.createTimeSkipping(
+    path ? { server: { executable: { type: 'existing-path', path } } } : {},
+  );
+  await registerSearchAttributes(env);
+  const parts = await startParts();
+  const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    activities: parts.activities,
+  });
+  const running = worker.run();
+  const plans = new Map<string, Plan>();
+  const planById = async (id: string): Promise<Plan> => {
+    if (!plans.has(id)) {
+      const plan = await parts.repos.plans.get(id);
+      if (!plan) throw new Error(`no plan ${id}`);
+      plans.set(id, plan);
+    }
+    return plans.get(id)!;
+  };
+  return {
+    ...parts,
+    env,
+    taskQueue,
+    worker,
+    plan: planById,
+    async start(opts) {
+      const plan = await planById(opts.planId);
+      await parts.repos.subscriptions.insertPending({
+        id: opts.subscriptionId,
+        customerKey: opts.customerKey,
+        planId: plan.id,
+        product: plan.product,
+        paymentMethodId: opts.paymentMethodId,
+        timeZone: opts.timeZone ?? 'Asia/Seoul',
+        withTrial: false,
+      });
+      return env.client.workflow.start(subscriptionWorkflow, {
+        workflowId: workflowIdFor(opts.subscriptionId),
+        taskQueue,
+        args: [
+          {
+            create: {
+              subscriptionId: opts.subscriptionId,
+              customerKey: opts.customerKey,
+              plan,
+              paymentMethodId: opts.paymentMethodId,
+              timeZone: opts.timeZone ?? 'Asia/Seoul',
+              withTrial: opts.withTrial ?? false,
+            },
+          },
+        ],
+      });
+    },
+    async teardown() {
+      worker.shutdown();
+      await running;
+      await parts.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** The Java test server only accepts search attributes it has been told about. */
+async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const types: Record<string, number> = { KEYWORD: 2, BOOL: 5, DATETIME: 6 }; // IndexedValueType
+  try {
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, types[k.type]!])),
+    });
+  } catch {
+    // Already registered, or the server accepts any attribute.
+  }
+}
