@@ -58,7 +58,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     }
     urls.postgres = databaseUrl.replace(/\/\/[^@]*@/, '//');
     await migrate(databaseUrl, (msg) => logger.debug({ migration: msg }));
-    const pool = createPool(databaseUrl, 20);
+    const pool = createPool(databaseUrl, 20, (e) => logger.warn({ err: e.message }, 'idle database connection lost'));
     stops.push(() => pool.end());
     const plans = new PlansRepo(pool);
     await plans.insertMissing(SEED_PLANS);
@@ -113,7 +113,8 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     });
     const workerRun = worker.run();
     stops.push(async () => {
-      worker.shutdown();
+      // Ctrl-C also reaches the SDK's own signal handler, which may have begun draining already.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
       await workerConnection.close();
     });

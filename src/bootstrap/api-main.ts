@@ -1,0 +1,25 @@
+/** The API alone (docker-compose `api` service); listens on all interfaces inside its container. */
+import { Client, Connection } from '@temporalio/client';
+import { createApiApp } from '../api/app';
+import { loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { TASK_QUEUE } from '../temporal/task-queue';
+import { connectRuntime } from './runtime-deps';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const rt = await connectRuntime(config);
+  const connection = await Connection.connect({ address: rt.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApiApp({ ...rt, temporal, taskQueue: TASK_QUEUE, logger });
+  const server = app.listen(config.API_PORT, '0.0.0.0', () => logger.info({ port: config.API_PORT }, 'API listening'));
+  const stop = () => server.close(() => void Promise.all([connection.close(), rt.pool.end()]).then(() => process.exit(0)));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`api failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

