@@ -30,17 +30,18 @@ export function idempotent(pool: Pool, route: string): RequestHandler {
     } catch (error) {
       return next(error);
     }
-    // Remember the answer once it is sent; 5xx answers are not replayed, so a retry runs again.
+    // Remember the answer before it is sent, so a repeat that follows it is always a replay;
+    // 5xx answers are not remembered, so a retry runs again.
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
-      if (res.statusCode < 500) {
-        pool
-          .query('INSERT INTO api_idempotency (key, route, request_hash, status, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
-            key, scope, hash, res.statusCode, JSON.stringify(body),
-          ])
-          .catch(() => {});
-      }
-      return json(body);
+      if (res.statusCode >= 500) return json(body);
+      pool
+        .query('INSERT INTO api_idempotency (key, route, request_hash, status, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+          key, scope, hash, res.statusCode, JSON.stringify(body),
+        ])
+        .catch(() => {})
+        .finally(() => json(body));
+      return res;
     };
     next();
   };
