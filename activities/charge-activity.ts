@@ -3,6 +3,7 @@
  * resolved and decrypted here and nowhere else; the workflow only knows the payment-method id.
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
+import { CURRENCIES, isCurrency } from '../src/domain/money';
 import type { ChargeOutcome, Decline, PaymentSummary, UnsettledOrder } from '../src/domain/subscription';
 import { classifyTossError } from '../src/gateway/error-classification';
 import type { PaymentGateway } from '../src/gateway/payment-gateway';
@@ -17,7 +18,9 @@ export interface ChargeInput {
   paymentMethodId: string;
   orderId: string;
   orderName: string;
+  /** Minor units of `currency`. */
   amount: number;
+  /** The plan's currency (ISO 4217); sent to Toss so a $2.00 plan is charged 200 cents, not ₩200. */
   currency: string;
   cycle: number;
   attempt: number;
@@ -87,13 +90,19 @@ export function createChargeActivity(deps: ChargeDeps) {
       if (found) return found;
     }
 
+    // Toss would answer INVALID_REQUEST; saying why here spares a round trip and names the fix.
+    if (!isCurrency(input.currency)) {
+      return decline(input, 'merchant', 'INVALID_REQUEST', `unsupported currency ${input.currency}: plans may use ${CURRENCIES.join(', ')}`);
+    }
+    const currency = input.currency;
+
     const method = await deps.paymentMethods.revealBillingKey(input.paymentMethodId);
     if (!method) return decline(input, 'hard', 'NOT_FOUND_BILLING', 'payment method no longer exists');
 
     try {
       const payment = await deps.gateway.chargeBillingKey(
         method.billingKey,
-        { customerKey: input.customerKey, amount: input.amount, orderId: input.orderId, orderName: input.orderName },
+        { customerKey: input.customerKey, amount: input.amount, currency, orderId: input.orderId, orderName: input.orderName },
         { idempotencyKey: input.orderId },
       );
       return recordDone(input, input.orderId, input.attempt, payment);

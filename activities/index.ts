@@ -1,5 +1,6 @@
 import { createChargeActivity, type ChargeDeps } from './charge-activity';
 import { createProjectionActivity } from './projection-activity';
+import { createRefundActivity } from './refund-activity';
 import type { SubscriptionsRepo } from '../src/db/subscriptions-repo';
 
 export type ActivityDeps = ChargeDeps & { subscriptions: SubscriptionsRepo };
@@ -8,8 +9,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     chargeSubscription: createChargeActivity(deps),
     projectSubscription: createProjectionActivity(deps.subscriptions),
+    refundPayment: createRefundActivity(deps),
   };
 }
 
 export type SubscriptionActivities = ReturnType<typeof createActivities>;
 export type { ChargeInput } from './charge-activity';
+export type { RefundInput, RefundResult } from './refund-activity';

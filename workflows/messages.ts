@@ -1,10 +1,15 @@
 /**
  * The subscription workflow's message contract, shared by the workflow and its callers (API,
- * tests). Each operation is an Update with a validator; the ones fire-and-forget callers need
- * are also Signals with the same handler (SPEC §4.5).
+ * tests). Each operation is an Update with a validator; cancel, restore, changePlan and defer are
+ * also Signals with the same handler for fire-and-forget callers (SPEC §4.5). A rejected Update
+ * fails with an ApplicationFailure whose type says why: TransitionRejected (HTTP 409),
+ * RuleRejected (422), PaymentDeclined (402), RefundRejected (422).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CreateSubscriptionInput, SubscriptionSnapshot, SubscriptionState } from '../src/domain/subscription';
+import type { PlanChangeQuoteView, ReplacementMode } from '../src/domain/plan-change';
+import type { Plan } from '../src/domain/plans';
+import type { CreateSubscriptionInput, RevokeRefund, SubscriptionSnapshot, SubscriptionState } from '../src/domain/subscription';
+import type { RefundResult } from '../activities/refund-activity';
 
 export interface SubscriptionWorkflowInput {
   create: CreateSubscriptionInput;
@@ -12,7 +17,16 @@ export interface SubscriptionWorkflowInput {
   state?: SubscriptionState;
 }
 
+export const REJECTION_TYPES = {
+  state: 'TransitionRejected',
+  rule: 'RuleRejected',
+  declined: 'PaymentDeclined',
+  refund: 'RefundRejected',
+} as const;
+
 export const stateQuery = defineQuery<SubscriptionSnapshot>('state');
+/** The full state, for previews computed by the same domain functions the workflow runs. */
+export const internalStateQuery = defineQuery<SubscriptionState>('internalState');
 
 /** Resolves once the first charge (or the trial start) has settled: the API's synchronous create. */
 export const activationUpdate = defineUpdate<SubscriptionSnapshot>('activation');
@@ -30,3 +44,49 @@ export const updatePaymentMethodUpdate = defineUpdate<SubscriptionSnapshot, [Pay
 
 /** Operator: charge now after fixing a merchant configuration error, or to retry a decline at once. */
 export const retryChargeUpdate = defineUpdate<SubscriptionSnapshot>('retryCharge');
+
+/** The plan travels with the message (plans are data; the workflow never reads a database). */
+export interface PlanChangeRequest {
+  plan: Plan;
+  mode?: ReplacementMode;
+}
+export interface PlanChangeResult {
+  subscription: SubscriptionSnapshot;
+  quote: PlanChangeQuoteView;
+}
+export const changePlanUpdate = defineUpdate<PlanChangeResult, [PlanChangeRequest]>('changePlan');
+export const changePlanSignal = defineSignal<[PlanChangeRequest]>('changePlan');
+
+/** `until`: local date `YYYY-MM-DD` in the subscription's zone; billing happens at the anchor's local time. */
+export interface DeferRequest {
+  until: string;
+}
+export const deferUpdate = defineUpdate<SubscriptionSnapshot, [DeferRequest]>('defer');
+export const deferSignal = defineSignal<[DeferRequest]>('defer');
+
+export interface PauseRequest {
+  until: string;
+}
+export const pauseUpdate = defineUpdate<SubscriptionSnapshot, [PauseRequest]>('pause');
+/** Ends a running pause now (charging at once) or withdraws a scheduled one. */
+export const resumeUpdate = defineUpdate<SubscriptionSnapshot>('resume');
+
+export const topUpUpdate = defineUpdate<SubscriptionSnapshot>('topUp');
+
+export interface RefundRequest {
+  paymentId: string;
+  /** Minor units; absent = the whole remaining balance. */
+  amount?: number;
+  reason?: string;
+}
+export interface RefundOutcome {
+  subscription: SubscriptionSnapshot;
+  refund: RefundResult;
+}
+export const refundUpdate = defineUpdate<RefundOutcome, [RefundRequest]>('refund');
+
+export interface RevokeRequest {
+  refund: RevokeRefund;
+  reason?: string;
+}
+export const revokeUpdate = defineUpdate<SubscriptionSnapshot, [RevokeRequest]>('revoke');

@@ -30,7 +30,7 @@ test('120 monthly renewals over 10 years keep the state intact across continue-a
   }
   const after = await query();
   expect(after).toMatchObject({ status: 'ACTIVE', cycle: 121, anchor: first.anchor, customerKey, paymentMethodId });
-  expect(after.counters).toEqual({ paidCycles: 121, chargeAttempts: 121, declinedAttempts: 0, amountCharged: 1_210_000 });
+  expect(after.counters).toEqual({ paidCycles: 121, chargeAttempts: 121, declinedAttempts: 0, amountCharged: 1_210_000, amountRefunded: 0 });
   const ledger = await h.repos.payments.listForSubscription(subscriptionId);
   expect(ledger).toHaveLength(121);
   expect(new Set(ledger.map((p) => p.orderId)).size).toBe(121);

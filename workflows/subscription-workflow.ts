@@ -1,19 +1,43 @@
 /**
  * One subscription = one workflow (SPEC §5). A thin loop over the domain state machine: sleep
  * until `nextEvent` (or until a message changes the state), run it, publish the new state.
+ * Every state change — timer events and messages alike — runs one at a time (`exclusively`), so
+ * an operation awaiting a charge or refund can never interleave with a renewal or another message.
  */
 import {
   ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SubscriptionActivities } from '../activities';
-import { orderIdFor } from '../src/domain/order-id';
+import { applyDefer, deferRejection } from '../src/domain/defer';
+import { orderIdFor, purchaseOrderIdFor } from '../src/domain/order-id';
+import { applyPause, applyResume, beginResume, pauseRejection, resumeRejection, startPause } from '../src/domain/pause';
+import {
+  planChangeOutcome,
+  planChangeRejection,
+  quoteView,
+  withPurchaseDeclined,
+  withPurchasePaid,
+} from '../src/domain/plan-change';
+import { topUpOutcome, topUpRejection } from '../src/domain/prepaid';
+import {
+  applyRevoke,
+  nextRefundId,
+  refundRejection,
+  revokeRefundAmount,
+  revokeRejection,
+  withRefund,
+  withRefundFailed,
+  withRevocationRefund,
+} from '../src/domain/revoke';
 import {
   applyCancel,
   applyChargeOutcome,
@@ -33,7 +57,11 @@ import {
   restoreRejection,
   retryChargeRejection,
   snapshotOf,
+  TransitionRejected,
+  withStateDefaults,
   type ChargeOutcome,
+  type PaymentSummary,
+  type Rejection,
   type SubscriptionEvent,
   type SubscriptionState,
 } from '../src/domain/subscription';
@@ -49,39 +77,72 @@ import {
   activationUpdate,
   cancelSignal,
   cancelUpdate,
+  changePlanSignal,
+  changePlanUpdate,
+  deferSignal,
+  deferUpdate,
+  internalStateQuery,
+  pauseUpdate,
+  refundUpdate,
+  REJECTION_TYPES,
   restoreSignal,
   restoreUpdate,
+  resumeUpdate,
   retryChargeUpdate,
+  revokeUpdate,
   stateQuery,
+  topUpUpdate,
   updatePaymentMethodUpdate,
+  type PlanChangeRequest,
   type SubscriptionWorkflowInput,
 } from './messages';
-import { chargeSummary, waitSummary } from './summaries';
+import { chargeSummary, purchaseSummary, refundSummary, waitSummary } from './summaries';
 
 /** Bounded history: a new run every 12 cycles (SPEC §5), or earlier when the server suggests it. */
 export const CYCLES_PER_RUN = 12;
 
-const { chargeSubscription, projectSubscription } = proxyActivities<SubscriptionActivities>({
+const { chargeSubscription, projectSubscription, refundPayment } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
-function rejectIf(reason: string | null): void {
-  if (reason) throw new Error(reason);
+function failureOf(r: Rejection): ApplicationFailure {
+  return ApplicationFailure.create({ message: r.reason, type: REJECTION_TYPES[r.kind], nonRetryable: true });
+}
+
+/** Validators and handlers say "no" with a typed failure the API maps to 409/422. */
+function rejectIf(rejection: Rejection | null): void {
+  if (rejection) throw failureOf(rejection);
+}
+
+function asFailure(error: unknown): unknown {
+  return error instanceof TransitionRejected ? failureOf(error) : error;
 }
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
-  let s: SubscriptionState = input.state ?? newSubscription(input.create, Date.now());
-  /** Bumped by every accepted message: wakes the main loop to re-plan its timer. */
+  let s: SubscriptionState = input.state ? withStateDefaults(input.state) : newSubscription(input.create, Date.now());
+  /** Bumped by every accepted change: wakes the main loop to re-plan its timer. */
   let messages = 0;
+  let busy = false;
   let publishedVersion = 0;
   let cyclesThisRun = 0;
 
-  const change = (next: SubscriptionState) => {
-    s = next;
-    messages++;
-  };
   const snapshot = () => snapshotOf(s);
+
+  /** Runs one state change at a time; domain rejections leave as typed failures. */
+  async function exclusively<T>(fn: () => Promise<T> | T): Promise<T> {
+    await condition(() => !busy);
+    busy = true;
+    try {
+      return await fn();
+    } catch (error) {
+      throw asFailure(error);
+    } finally {
+      busy = false;
+      messages++;
+    }
+  }
+
   /** For updates that trigger a charge: answer once that attempt has settled. */
   const afterNextAttempt = async () => {
     const target = s.counters.chargeAttempts + 1;
@@ -89,24 +150,29 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     return snapshot();
   };
 
+  /** Signals share the Update handlers; a rejected signal is logged, never fails the workflow. */
+  const fireAndForget = (what: string, run: () => Promise<unknown>) =>
+    run().catch((error: unknown) => log.warn(`${what} signal rejected`, { reason: (error as Error).message }));
+
   setHandler(stateQuery, snapshot);
+  setHandler(internalStateQuery, () => s);
   setHandler(activationUpdate, async () => {
     await condition(() => s.status !== 'INCOMPLETE' || s.counters.chargeAttempts > 0 || s.blocked !== null);
     return snapshot();
   });
 
-  const cancel = () => change(applyCancel(s, Date.now()));
-  setHandler(cancelUpdate, () => (cancel(), snapshot()), { validator: () => rejectIf(cancelRejection(s)) });
-  setHandler(cancelSignal, () => void (cancelRejection(s) === null && cancel()));
+  const cancel = () => exclusively(() => ((s = applyCancel(s, Date.now())), snapshot()));
+  setHandler(cancelUpdate, cancel, { validator: () => rejectIf(cancelRejection(s)) });
+  setHandler(cancelSignal, () => void fireAndForget('cancel', cancel));
 
-  const restore = () => change(applyRestore(s));
-  setHandler(restoreUpdate, () => (restore(), snapshot()), { validator: () => rejectIf(restoreRejection(s)) });
-  setHandler(restoreSignal, () => void (restoreRejection(s) === null && restore()));
+  const restore = () => exclusively(() => ((s = applyRestore(s)), snapshot()));
+  setHandler(restoreUpdate, restore, { validator: () => rejectIf(restoreRejection(s)) });
+  setHandler(restoreSignal, () => void fireAndForget('restore', restore));
 
   setHandler(
     updatePaymentMethodUpdate,
     async ({ paymentMethodId }) => {
-      change(applyPaymentMethodUpdate(s, paymentMethodId));
+      await exclusively(() => (s = applyPaymentMethodUpdate(s, paymentMethodId)));
       return s.chargeRequested ? afterNextAttempt() : snapshot();
     },
     { validator: ({ paymentMethodId }) => rejectIf(paymentMethodUpdateRejection(s, paymentMethodId)) },
@@ -115,10 +181,119 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(
     retryChargeUpdate,
     async () => {
-      change(applyRetryCharge(s));
+      await exclusively(() => (s = applyRetryCharge(s)));
       return afterNextAttempt();
     },
     { validator: () => rejectIf(retryChargeRejection(s)) },
+  );
+
+  /** An immediate charge that is part of an operation: declined = the operation is refused. */
+  async function purchase(next: SubscriptionState, amount: number, what: string, startsPeriod: boolean): Promise<void> {
+    const orderId = purchaseOrderIdFor(s.subscriptionId, next.purchaseSeq);
+    const outcome = await charge(
+      { orderId, orderName: `${next.plan.name} ${what}`, amount, cycle: next.cycle, attempt: 1, dueAtMs: Date.now(), unsettled: [] },
+      purchaseSummary(what, amount, next.plan.currency),
+    );
+    if (outcome.outcome === 'paid') {
+      s = withPurchasePaid(next, outcome.payment, startsPeriod);
+      return;
+    }
+    s = withPurchaseDeclined(s);
+    const why = outcome.outcome === 'declined' ? `${outcome.decline.code}: ${outcome.decline.message}` : outcome.message;
+    throw ApplicationFailure.create({
+      type: REJECTION_TYPES.declined,
+      message: `the ${what} charge of ${amount} was not approved (${why}); nothing changed`,
+      nonRetryable: true,
+      details: [outcome.outcome === 'declined' ? outcome.decline.code : 'UNKNOWN'],
+    });
+  }
+
+  const changePlan = ({ plan, mode }: PlanChangeRequest) =>
+    exclusively(async () => {
+      const { quote, next } = planChangeOutcome(s, plan, mode, Date.now());
+      if (quote.chargeNow > 0) await purchase(next, quote.chargeNow, `plan change (${quote.mode})`, quote.mode === 'CHARGE_FULL_PRICE');
+      else s = next;
+      return { subscription: snapshot(), quote: quoteView(quote) };
+    });
+  setHandler(changePlanUpdate, changePlan, { validator: ({ plan, mode }) => rejectIf(planChangeRejection(s, plan, mode)) });
+  setHandler(changePlanSignal, (request) => void fireAndForget('changePlan', () => changePlan(request)));
+
+  const defer = ({ until }: { until: string }) => exclusively(() => ((s = applyDefer(s, until)), snapshot()));
+  setHandler(deferUpdate, defer, { validator: ({ until }) => rejectIf(deferRejection(s, until)) });
+  setHandler(deferSignal, (request) => void fireAndForget('defer', () => defer(request)));
+
+  setHandler(pauseUpdate, ({ until }) => exclusively(() => ((s = applyPause(s, until)), snapshot())), {
+    validator: ({ until }) => rejectIf(pauseRejection(s, until)),
+  });
+  setHandler(
+    resumeUpdate,
+    async () => {
+      const wasPaused = s.status === 'PAUSED';
+      await exclusively(() => (s = applyResume(s, Date.now())));
+      return wasPaused ? afterNextAttempt() : snapshot();
+    },
+    { validator: () => rejectIf(resumeRejection(s)) },
+  );
+
+  setHandler(
+    topUpUpdate,
+    () =>
+      exclusively(async () => {
+        const { chargeNow, next } = topUpOutcome(s);
+        await purchase(next, chargeNow, 'top-up', true);
+        return snapshot();
+      }),
+    { validator: () => rejectIf(topUpRejection(s)) },
+  );
+
+  async function refund(paymentId: string, amount: number | undefined, reason: string, kind: 'refund' | 'revoke') {
+    const refundId = nextRefundId(s);
+    try {
+      const result = await refundPayment.executeWithOptions(
+        { startToCloseTimeout: '1 minute', summary: refundSummary(kind, paymentId, amount, s.plan.currency) },
+        [{ subscriptionId: s.subscriptionId, paymentId, refundId, amount, reason, kind }],
+      );
+      s = withRefund(s, paymentId, result.amount);
+      return result;
+    } catch (error) {
+      s = withRefundFailed(s);
+      const message = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message;
+      throw ApplicationFailure.create({ type: REJECTION_TYPES.refund, message, nonRetryable: true });
+    }
+  }
+
+  setHandler(
+    refundUpdate,
+    ({ paymentId, amount, reason }) =>
+      exclusively(async () => {
+        rejectIf(refundRejection(s, paymentId, amount));
+        const result = await refund(paymentId, amount, reason ?? 'merchant refund', 'refund');
+        return { subscription: snapshot(), refund: result };
+      }),
+    { validator: ({ paymentId, amount }) => rejectIf(refundRejection(s, paymentId, amount)) },
+  );
+
+  setHandler(
+    revokeUpdate,
+    ({ refund: mode, reason }) =>
+      exclusively(async () => {
+        rejectIf(revokeRejection(s, mode));
+        const now = Date.now();
+        const amount = revokeRefundAmount(s, mode, now);
+        const paymentId = s.lastPayment?.paymentId;
+        s = applyRevoke(s, mode, now);
+        if (amount > 0 && paymentId) {
+          try {
+            const result = await refund(paymentId, amount, reason ?? `revoked (${mode} refund)`, 'revoke');
+            s = withRevocationRefund(s, result.amount, null);
+          } catch (error) {
+            // Access is gone either way; the failed refund is on record for an operator.
+            s = withRevocationRefund(s, 0, (error as Error).message);
+          }
+        }
+        return snapshot();
+      }),
+    { validator: ({ refund: mode }) => rejectIf(revokeRejection(s, mode)) },
   );
 
   async function publish(): Promise<void> {
@@ -138,31 +313,47 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     );
   }
 
-  async function attemptCharge(): Promise<void> {
-    const { cycle, attempt, amount } = chargeFor(s);
-    const orderId = orderIdFor(s.subscriptionId, cycle, attempt);
-    let outcome: ChargeOutcome;
+  interface ChargeOrder {
+    orderId: string;
+    orderName: string;
+    amount: number;
+    cycle: number;
+    attempt: number;
+    dueAtMs: number;
+    unsettled: SubscriptionState['unsettledOrders'];
+  }
+
+  async function charge(order: ChargeOrder, summary: string): Promise<ChargeOutcome> {
     try {
-      outcome = await chargeSubscription.executeWithOptions({ summary: chargeSummary(s) }, [
+      return await chargeSubscription.executeWithOptions({ summary }, [
         {
           subscriptionId: s.subscriptionId,
           customerKey: s.customerKey,
           paymentMethodId: s.paymentMethodId,
-          orderId,
-          orderName: `${s.plan.name} #${cycle}`,
-          amount,
+          orderId: order.orderId,
+          orderName: order.orderName,
+          amount: order.amount,
           currency: s.plan.currency,
-          cycle,
-          attempt,
-          dueAtMs: s.currentPeriod.startMs,
+          cycle: order.cycle,
+          attempt: order.attempt,
+          dueAtMs: order.dueAtMs,
           attemptedAtMs: Date.now(),
-          unsettledOrders: s.unsettledOrders,
+          unsettledOrders: order.unsettled,
         },
       ]);
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
-      outcome = { outcome: 'unknown', order: { orderId, attempt }, message: error.cause?.message ?? error.message };
+      return { outcome: 'unknown', order: { orderId: order.orderId, attempt: order.attempt }, message: error.cause?.message ?? error.message };
     }
+  }
+
+  async function attemptCharge(): Promise<void> {
+    const { cycle, attempt, amount } = chargeFor(s);
+    const orderId = orderIdFor(s.subscriptionId, cycle, attempt);
+    const outcome = await charge(
+      { orderId, orderName: `${s.plan.name} #${cycle}`, amount, cycle, attempt, dueAtMs: s.currentPeriod.startMs, unsettled: s.unsettledOrders },
+      chargeSummary(s),
+    );
     s = applyChargeOutcome(s, outcome, Date.now());
   }
 
@@ -177,7 +368,14 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       case 'retry':
         s = markRetried(s, event.atMs);
         return attemptCharge();
+      case 'resume':
+        s = beginResume(s, event.atMs);
+        cyclesThisRun++;
+        return attemptCharge();
       // Phase changes are stamped with their scheduled instant, not the (slightly later) timer firing.
+      case 'pause':
+        s = startPause(s);
+        return;
       case 'enterHold':
         s = enterHold(s, event.atMs);
         return;
@@ -188,6 +386,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   }
 
   for (;;) {
+    await condition(() => !busy);
     await publish();
     if (isTerminal(s.status)) break;
     if (cyclesThisRun >= CYCLES_PER_RUN || workflowInfo().continueAsNewSuggested) {
@@ -205,9 +404,17 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     if (waitMs > 0 && (await condition(() => messages !== seen, waitMs, { summary: waitSummary(event, s) }))) {
       continue; // a message changed the plan: recompute the next event
     }
-    await run(event);
+    if (busy) continue; // an operation took the turn in this same instant: re-plan after it
+    busy = true;
+    try {
+      await run(event);
+    } finally {
+      busy = false;
+    }
   }
   // Updates still in flight (e.g. waiting on this attempt) answer before the run closes.
   await condition(allHandlersFinished);
   return snapshot();
 }
+
+export type { PaymentSummary };

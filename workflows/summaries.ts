@@ -1,7 +1,7 @@
 /** One-line texts for the Web UI's timer and activity summaries (SPEC §5). */
 import { formatLocal } from '../src/domain/calendar';
-import { formatMoney } from '../src/domain/money';
-import { chargeFor, type SubscriptionEvent, type SubscriptionState } from '../src/domain/subscription';
+import { formatMoney, type Currency } from '../src/domain/money';
+import { chargeFor, periodPrice, type SubscriptionEvent, type SubscriptionState } from '../src/domain/subscription';
 
 export function chargeSummary(s: SubscriptionState): string {
   const { cycle, attempt, amount } = chargeFor(s);
@@ -9,18 +9,32 @@ export function chargeSummary(s: SubscriptionState): string {
   return `charge renewal #${cycle}${retry} ${formatMoney(amount, s.plan.currency)} (${s.plan.name})`;
 }
 
+export function purchaseSummary(what: string, amount: number, currency: Currency): string {
+  return `charge ${what} ${formatMoney(amount, currency)} now`;
+}
+
+export function refundSummary(kind: 'refund' | 'revoke', paymentId: string, amount: number | undefined, currency: Currency): string {
+  const how = amount === undefined ? 'full balance' : formatMoney(amount, currency);
+  return `${kind === 'revoke' ? 'revoke: refund' : 'refund'} ${how} of ${paymentId}`;
+}
+
 export function waitSummary(event: SubscriptionEvent, s: SubscriptionState): string {
   const at = formatLocal(event.atMs, s.anchor.timeZone);
-  const price = formatMoney(s.plan.price, s.plan.currency);
+  const plan = event.kind === 'renew' && s.pendingChange ? s.pendingChange.plan : s.plan;
+  const price = formatMoney(event.kind === 'renew' && s.pendingChange ? plan.price : periodPrice(s), plan.currency);
   switch (event.kind) {
     case 'charge':
-      return `charge now ${price}`;
+      return `charge ${price} on ${at}`;
     case 'renew':
-      return `renewal #${s.cycle + 1} ${price} on ${at}`;
+      return `renewal #${s.cycle + 1} ${price}${s.pendingChange ? ` (now ${plan.name})` : ''} on ${at}`;
     case 'retry':
       return `retry renewal #${s.cycle} ${price} on ${at}`;
     case 'enterHold':
       return `grace period ends, account hold on ${at}`;
+    case 'pause':
+      return `pause starts on ${at}`;
+    case 'resume':
+      return `resume and charge ${price} on ${at}`;
     case 'expire':
       return `expires on ${at} (${event.cause})`;
   }

@@ -1,9 +1,9 @@
 /** Turning workflow message outcomes into HTTP answers. */
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { SubscriptionSnapshot } from '../domain/subscription';
 import { workflowIdFor } from '../temporal/task-queue';
-import { stateQuery } from '../../workflows/messages';
+import { REJECTION_TYPES, stateQuery } from '../../workflows/messages';
 import type { subscriptionWorkflow } from '../../workflows/subscription-workflow';
 import { HttpProblem } from './problem';
 
@@ -14,14 +14,25 @@ export function subscriptionHandle(client: Client, subscriptionId: string): Work
 const isNotFound = (error: unknown) =>
   error instanceof WorkflowNotFoundError || (error as { code?: number })?.code === 5; /* gRPC NOT_FOUND */
 
-/** Runs an update; a validator rejection becomes a 409 with the workflow's reason. */
+/** HTTP status of each typed rejection the workflow answers with (workflows/messages.ts). */
+const STATUS_OF_REJECTION: Record<string, number> = {
+  [REJECTION_TYPES.state]: 409,
+  [REJECTION_TYPES.rule]: 422,
+  [REJECTION_TYPES.declined]: 402,
+  [REJECTION_TYPES.refund]: 422,
+};
+
+/** Runs an update; a rejection becomes a 409/422/402 problem carrying the workflow's reason. */
 export async function sendUpdate<T>(subscriptionId: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
-      const reason = error.cause?.message ?? error.message;
-      throw new HttpProblem(409, reason, { subscriptionId });
+      const cause = error.cause;
+      const reason = cause?.message ?? error.message;
+      const type = cause instanceof ApplicationFailure ? (cause.type ?? '') : '';
+      const code = cause instanceof ApplicationFailure && typeof cause.details?.[0] === 'string' ? cause.details[0] : undefined;
+      throw new HttpProblem(STATUS_OF_REJECTION[type] ?? 409, reason, { subscriptionId, ...(code ? { code } : {}) });
     }
     if (isNotFound(error)) {
       const message = (error as Error).message ?? '';

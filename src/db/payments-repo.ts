@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { RefundsRepo } from './refunds-repo';
 
 export type LedgerStatus = 'DONE' | 'DECLINED' | 'CANCELED' | 'PARTIAL_CANCELED';
 
@@ -64,7 +65,15 @@ export type NewLedgerEntry = Omit<LedgerEntry, 'createdAt'>;
 
 /** The payments ledger: one row per charge attempt, keyed by orderId (unique at Toss too). */
 export class PaymentsRepo {
-  constructor(private readonly pool: Pool) {}
+  /**
+   * Refunds of these payments (their own table and file). Reached through the ledger because a
+   * refund moves a payment's balance, and so every holder of the ledger can refund.
+   */
+  readonly refunds: RefundsRepo;
+
+  constructor(private readonly pool: Pool) {
+    this.refunds = new RefundsRepo(pool);
+  }
 
   /** Records an attempt once; a retried activity writing the same orderId changes nothing. */
   async record(e: NewLedgerEntry): Promise<LedgerEntry> {

@@ -25,6 +25,11 @@ export interface BillingAnchor {
   time: string;
   /** IANA zone. */
   timeZone: string;
+  /**
+   * Day of month monthly and yearly periods aim for, when `date` is a clamped stand-in for it
+   * (an anchor on the 31st rebased onto Feb 28 keeps 31 here, so May still bills on the 31st).
+   */
+  day?: number;
 }
 
 export interface Period {
@@ -91,18 +96,15 @@ export function anchorAt(instantMs: number, timeZone: string): BillingAnchor {
   return { date: local.toPlainDate().toString(), time: local.toPlainTime().toString(), timeZone };
 }
 
-function addInterval(date: Temporal.PlainDate, interval: BillingInterval, n: number): Temporal.PlainDate {
+/** `date` + n × interval on the local calendar; months clamp to `day` (default: date's day) at most. */
+export function addIntervalToDate(date: string, interval: BillingInterval, n: number, day?: number): string {
+  const start = Temporal.PlainDate.from(date);
   const k = n * interval.count;
-  switch (interval.unit) {
-    case 'day':
-      return date.add({ days: k });
-    case 'week':
-      return date.add({ weeks: k });
-    case 'month':
-      return date.add({ months: k }, { overflow: 'constrain' });
-    case 'year':
-      return date.add({ years: k }, { overflow: 'constrain' });
-  }
+  if (interval.unit === 'day') return start.add({ days: k }).toString();
+  if (interval.unit === 'week') return start.add({ weeks: k }).toString();
+  // Computed from the first of the month so the target day is chosen once, never from a clamped date.
+  const firstOfMonth = start.with({ day: 1 }).add({ months: interval.unit === 'year' ? 12 * k : k });
+  return firstOfMonth.with({ day: Math.min(day ?? start.day, firstOfMonth.daysInMonth) }).toString();
 }
 
 /** Epoch ms of the local wall-clock `date` + `time` in `timeZone`, with the §4.3 DST rules. */
@@ -114,8 +116,25 @@ export function localToInstantMs(date: string, time: string, timeZone: string): 
 
 /** Start instant of period `n` (n may be negative for the period before the anchor). */
 export function periodStartMs(anchor: BillingAnchor, interval: BillingInterval, n: number): number {
-  const date = addInterval(Temporal.PlainDate.from(anchor.date), interval, n);
-  return localToInstantMs(date.toString(), anchor.time, anchor.timeZone);
+  return localToInstantMs(addIntervalToDate(anchor.date, interval, n, anchor.day), anchor.time, anchor.timeZone);
+}
+
+/**
+ * The anchor whose period 0 is period `n` of (`anchor`, `interval`): same local time, same
+ * day-of-month intent. Used when the interval changes at a period boundary and billing dates stay.
+ */
+export function rebaseAnchor(anchor: BillingAnchor, interval: BillingInterval, n: number): BillingAnchor {
+  const date = addIntervalToDate(anchor.date, interval, n, anchor.day);
+  const intendedDay = anchor.day ?? Temporal.PlainDate.from(anchor.date).day;
+  const monthly = interval.unit === 'month' || interval.unit === 'year';
+  const rebased: BillingAnchor = { date, time: anchor.time, timeZone: anchor.timeZone };
+  if (monthly && intendedDay !== Temporal.PlainDate.from(date).day) rebased.day = intendedDay;
+  return rebased;
+}
+
+/** An anchor on a local date at the local time `time`: the anchor moves there (defer, plan changes). */
+export function anchorOn(date: string, time: string, timeZone: string): BillingAnchor {
+  return { date, time, timeZone };
 }
 
 export function periodOf(anchor: BillingAnchor, interval: BillingInterval, n: number): Period {
@@ -146,7 +165,7 @@ export function daysLaterAt(fromMs: number, days: number, time: string, timeZone
   return localToInstantMs(addDays(localDateOf(fromMs, timeZone), days), time, timeZone);
 }
 
-/** Number of local dates in `[fromDate, toDate)`. */
+/** Number of local dates in `[fromDate, toDate)` (negative when toDate is earlier). */
 export function daysBetween(fromDate: string, toDate: string): number {
   return Temporal.PlainDate.from(fromDate).until(Temporal.PlainDate.from(toDate), { largestUnit: 'days' }).days;
 }

@@ -8,3 +8,10 @@ export function orderIdFor(subscriptionId: string, cycle: number, attempt: numbe
   if (!/^[A-Za-z0-9_-]{6,64}$/.test(orderId)) throw new RangeError(`order id "${orderId}" breaks Toss's orderId rules`);
   return orderId;
 }
+
+/** Immediate purchases (prorated or full-price plan changes, top-ups) are orders of their own. */
+export function purchaseOrderIdFor(subscriptionId: string, seq: number): string {
+  const orderId = `${subscriptionId}-p${seq}`;
+  if (!/^[A-Za-z0-9_-]{6,64}$/.test(orderId)) throw new RangeError(`order id "${orderId}" breaks Toss's orderId rules`);
+  return orderId;
+}

@@ -35,7 +35,15 @@ export interface Plan {
   /** false = prepaid: the plan ends at its expiry unless topped up. */
   autoRenew: boolean;
   trialDays?: number;
+  /** An introductory price for the first `periods` paid periods (same eligibility as the trial). */
+  intro?: IntroPrice;
   dunning: DunningPolicy;
+}
+
+export interface IntroPrice {
+  /** Minor units of the plan's currency. */
+  price: number;
+  periods: number;
 }
 
 export class PlanRuleError extends Error {
@@ -65,6 +73,18 @@ export function assertValidPlan(plan: Plan): void {
   }
   if (plan.trialDays !== undefined && (!Number.isInteger(plan.trialDays) || plan.trialDays < 1 || plan.trialDays > 365)) {
     throw new PlanRuleError('trialDays', 'trialDays must be an integer from 1 to 365');
+  }
+  if (plan.trialDays !== undefined && !plan.autoRenew) {
+    throw new PlanRuleError('trialDays', 'prepaid plans have no trial: their period is bought up front');
+  }
+  if (plan.intro !== undefined) {
+    if (!Number.isSafeInteger(plan.intro.price) || plan.intro.price < 0 || plan.intro.price >= plan.price) {
+      throw new PlanRuleError('intro.price', 'intro.price must be an integer of minor units below the plan price');
+    }
+    if (!plan.autoRenew) throw new PlanRuleError('intro', 'prepaid plans have no intro price: every top-up is full price');
+    if (!Number.isInteger(plan.intro.periods) || plan.intro.periods < 1 || plan.intro.periods > 52) {
+      throw new PlanRuleError('intro.periods', 'intro.periods must be an integer from 1 to 52');
+    }
   }
   assertValidDunningPolicy(plan.dunning);
 }

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import { vatBreakdown } from '../domain/money';
-import type { TossBillingAuthorization, TossPayment } from '../gateway/toss-types';
+import { CURRENCIES, isCurrency, vatBreakdown } from '../domain/money';
+import type { TossBillingAuthorization, TossCurrency, TossPayment } from '../gateway/toss-types';
 import { isKnownErrorCode, tossError } from './error-catalog';
 import { EmulatorStore } from './emulator-store';
 import { cardForNumber, luhnValid, maskCardNumber, TEST_CARDS, testCardByAuthKey, type TestCard } from './test-cards';
@@ -33,6 +33,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** `2024-05-01T12:00:00+09:00`: Toss reports times in KST with an offset. */
 function kst(ms: number): string {
   return `${new Date(ms + 9 * 3600_000).toISOString().slice(0, 19)}+09:00`;
+}
+
+/**
+ * The receipt split of a charge. Korean VAT (1/11 of the taxable part, SPEC §4.1) applies to won
+ * charges only; a foreign-currency charge reports no VAT, so all of its taxable part is supplied.
+ */
+function receiptSplit(totalAmount: number, taxFreeAmount: number, currency: TossCurrency): { suppliedAmount: number; vat: number } {
+  if (currency === 'KRW') return vatBreakdown(totalAmount, taxFreeAmount);
+  return { suppliedAmount: totalAmount - taxFreeAmount, vat: 0 };
 }
 
 function randomKey(prefix: string, bytes = 16): string {
@@ -144,6 +153,8 @@ export function createTossEmulator(options: EmulatorOptions) {
       const b = body(req);
       const { customerKey, amount, orderId, orderName } = b;
       const taxFreeAmount = b.taxFreeAmount ?? 0;
+      // Optional; Toss charges won unless told otherwise. An explicit null is not "absent".
+      const currency = b.currency === undefined ? 'KRW' : b.currency;
       if (typeof customerKey !== 'string' || typeof orderId !== 'string' || typeof orderName !== 'string') {
         return fail('INVALID_REQUEST', 'customerKey, amount, orderId and orderName are required');
       }
@@ -151,16 +162,20 @@ export function createTossEmulator(options: EmulatorOptions) {
       if (typeof taxFreeAmount !== 'number' || !Number.isSafeInteger(taxFreeAmount) || taxFreeAmount < 0 || taxFreeAmount > amount) {
         return fail('INVALID_REQUEST', 'taxFreeAmount');
       }
+      if (typeof currency !== 'string' || !isCurrency(currency)) {
+        return fail('INVALID_REQUEST', `currency must be one of ${CURRENCIES.join(', ')} (default KRW), got ${JSON.stringify(currency)}`);
+      }
       if (!ORDER_ID.test(orderId)) return fail('INVALID_ORDER_ID');
       const stored = store.billingKeys.get(String(req.params.billingKey));
       if (!stored) return fail('NOT_FOUND_BILLING');
       if (stored.authorization.customerKey !== customerKey) return fail('NOT_MATCHES_CUSTOMER_KEY');
-      if (amount < 100) return fail('BELOW_MINIMUM_AMOUNT');
+      // The 100-won card minimum is a won rule; other currencies' amounts are minor units (cents …).
+      if (currency === 'KRW' && amount < 100) return fail('BELOW_MINIMUM_AMOUNT');
       const existingKey = store.paymentKeyByOrderId.get(orderId);
       if (existingKey) return fail('DUPLICATED_ORDER_ID');
 
       const record = (result: string, paymentKey: string | null) => {
-        store.charges.push({ orderId, customerKey, amount, result, paymentKey, at: new Date().toISOString() });
+        store.charges.push({ orderId, customerKey, amount, currency, result, paymentKey, at: new Date().toISOString() });
         store.changed();
       };
       const outcome = store.nextScriptedOutcome(customerKey) ?? stored.card.chargeOutcome;
@@ -169,7 +184,7 @@ export function createTossEmulator(options: EmulatorOptions) {
         return fail(outcome);
       }
       const now = Date.now();
-      const split = vatBreakdown(amount, taxFreeAmount);
+      const split = receiptSplit(amount, taxFreeAmount, currency);
       const payment: TossPayment = {
         mId,
         paymentKey: randomKey('tbill', 16),
@@ -185,7 +200,7 @@ export function createTossEmulator(options: EmulatorOptions) {
         suppliedAmount: split.suppliedAmount,
         vat: split.vat,
         taxFreeAmount,
-        currency: 'KRW',
+        currency,
         customerKey,
         card: { ...stored.authorization.card, approveNo: String(now % 1e8).padStart(8, '0'), amount },
         receipt: { url: `https://dashboard.tosspayments.com/receipt/emulator/${orderId}` },

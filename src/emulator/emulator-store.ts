@@ -4,7 +4,7 @@
  * keys across restarts (a real gateway does).
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { TossBillingAuthorization, TossPayment } from '../gateway/toss-types';
+import type { TossBillingAuthorization, TossCurrency, TossPayment } from '../gateway/toss-types';
 import type { TestCard } from './test-cards';
 
 export interface StoredBillingKey {
@@ -23,7 +23,9 @@ export interface IdempotencyRecord {
 export interface ChargeRecord {
   orderId: string;
   customerKey: string;
+  /** Minor units of `currency`. */
   amount: number;
+  currency: TossCurrency;
   /** `DONE` or the error code answered. */
   result: string;
   paymentKey: string | null;
@@ -33,7 +35,8 @@ export interface ChargeRecord {
 interface Persisted {
   billingKeys: Record<string, StoredBillingKey>;
   payments: Record<string, TossPayment>;
-  charges: ChargeRecord[];
+  /** Files written before charges carried a currency hold won charges without the field. */
+  charges: (Omit<ChargeRecord, 'currency'> & { currency?: TossCurrency })[];
 }
 
 export class EmulatorStore {
@@ -56,7 +59,7 @@ export class EmulatorStore {
       this.billingKeys = new Map(Object.entries(data.billingKeys));
       this.payments = new Map(Object.entries(data.payments));
       for (const payment of this.payments.values()) this.paymentKeyByOrderId.set(payment.orderId, payment.paymentKey);
-      this.charges = data.charges;
+      this.charges = data.charges.map((charge) => ({ ...charge, currency: charge.currency ?? 'KRW' }));
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * How a Toss error code is treated (SPEC §6.3). Classification is by code, never by HTTP status:
- * PROVIDER_ERROR is a 400 yet transient.
+ * PROVIDER_ERROR is a 400 yet transient. `refused` is the cancel (refund) API saying no for good:
+ * asking again with the same Idempotency-Key can only repeat the answer.
  */
-export type ErrorClass = 'transient' | 'maybeProcessed' | 'soft' | 'hard' | 'merchant';
+export type ErrorClass = 'transient' | 'maybeProcessed' | 'soft' | 'hard' | 'merchant' | 'refused';
 
 const CLASSES: Record<Exclude<ErrorClass, 'transient'>, readonly string[]> = {
   maybeProcessed: ['ALREADY_PROCESSED_PAYMENT', 'DUPLICATED_ORDER_ID'],
@@ -33,6 +34,23 @@ const CLASSES: Record<Exclude<ErrorClass, 'transient'>, readonly string[]> = {
     'INVALID_REQUEST',
     'INVALID_ORDER_ID',
     'BELOW_MINIMUM_AMOUNT',
+  ],
+  // Answers of POST /v1/payments/{paymentKey}/cancel; without this list they would count as
+  // transient (unlisted) and a refund over the balance would be retried forever.
+  refused: [
+    'NOT_FOUND_PAYMENT',
+    'ALREADY_CANCELED_PAYMENT',
+    'ALREADY_REFUND_PAYMENT',
+    'NOT_CANCELABLE_PAYMENT',
+    'NOT_CANCELABLE_PAYMENT_FOR_DORMANT_USER',
+    'NOT_CANCELABLE_AMOUNT',
+    'NOT_MATCHES_REFUNDABLE_AMOUNT',
+    'EXCEED_CANCEL_AMOUNT_DISCOUNT_AMOUNT',
+    'EXCEED_MAX_REFUND_DUE',
+    'NOT_ALLOWED_PARTIAL_REFUND',
+    'NOT_ALLOWED_PARTIAL_REFUND_WAITING_DEPOSIT',
+    'REFUND_REJECTED',
+    'FORBIDDEN_REQUEST',
   ],
 };
 

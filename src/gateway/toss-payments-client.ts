@@ -32,7 +32,10 @@ export class TossPaymentsClient implements PaymentGateway {
   }
 
   chargeBillingKey(billingKey: string, req: TossChargeRequest, opts?: CallOptions) {
-    return this.request<TossPayment>('POST', `/v1/billing/${encodeURIComponent(billingKey)}`, req, opts);
+    // KRW is Toss's default: leave it out so KRW charges send the documented body, byte for byte.
+    const { currency, ...krwBody } = req;
+    const body = currency === undefined || currency === 'KRW' ? krwBody : req;
+    return this.request<TossPayment>('POST', `/v1/billing/${encodeURIComponent(billingKey)}`, body, opts);
   }
 
   getPaymentByOrderId(orderId: string) {

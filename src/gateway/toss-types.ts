@@ -30,6 +30,12 @@ export interface TossCancel {
   cancelStatus: 'DONE';
 }
 
+/**
+ * Currencies a billing charge may carry: the plan currencies of SPEC §4.2 (ISO 4217 codes). Toss
+ * charges KRW unless told otherwise; amounts are always integer minor units of this currency.
+ */
+export type TossCurrency = 'KRW' | 'USD' | 'JPY' | 'EUR' | 'GBP';
+
 export type TossPaymentStatus = 'DONE' | 'CANCELED' | 'PARTIAL_CANCELED' | 'ABORTED';
 
 export interface TossPayment {
@@ -47,7 +53,7 @@ export interface TossPayment {
   suppliedAmount: number;
   vat: number;
   taxFreeAmount: number;
-  currency: 'KRW';
+  currency: TossCurrency;
   customerKey?: string;
   card: TossCard;
   receipt: { url: string };
@@ -62,6 +68,8 @@ export interface TossChargeRequest {
   customerEmail?: string;
   customerName?: string;
   taxFreeAmount?: number;
+  /** Absent means KRW; the client leaves KRW out so KRW requests read exactly as Toss documents them. */
+  currency?: TossCurrency;
 }
 
 export interface TossCardAuthorizationRequest {

@@ -15,6 +15,9 @@ test.each([
   ['UNAUTHORIZED_KEY', 'merchant'],
   ['NOT_MATCHES_CUSTOMER_KEY', 'merchant'],
   ['BELOW_MINIMUM_AMOUNT', 'merchant'],
+  ['NOT_CANCELABLE_AMOUNT', 'refused'],
+  ['ALREADY_CANCELED_PAYMENT', 'refused'],
+  ['NOT_FOUND_PAYMENT', 'refused'],
 ])('%s is %s', (code, expected) => {
   expect(classifyTossError(code)).toBe(expected);
 });

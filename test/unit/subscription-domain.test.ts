@@ -44,7 +44,7 @@ test('a trial schedules its end as the first charge and anchors there', () => {
 test('cancel and restore guard each other with reasons', () => {
   const active = applyChargeOutcome(create(), paid(create(), t0), t0);
   expect(cancelRejection(active)).toBeNull();
-  expect(restoreRejection(active)).toMatch(/only a canceled subscription/);
+  expect(restoreRejection(active)?.reason).toMatch(/only a canceled subscription/);
   const canceled = applyCancel(active, t0 + 1000);
   expect(canceled.status).toBe('CANCELED');
   expect(nextEvent(canceled)).toMatchObject({ kind: 'expire', cause: 'canceled', atMs: active.currentPeriod.endMs });

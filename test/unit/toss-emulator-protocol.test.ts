@@ -83,6 +83,63 @@ test('validation of orderId, customerKey, minimum amount and duplicate orders', 
   expect((await charge('bk_unknown', 'order-nf')).body.code).toBe('NOT_FOUND_BILLING');
 });
 
+test('currencies: USD and GBP charges echo their currency, have no won minimum and no Korean VAT', async () => {
+  const { billingKey } = await ctx.client.issueBillingKey({ authKey: 'auth_approve', customerKey: 'cust-1' });
+  // $0.50: a won charge this small would be BELOW_MINIMUM_AMOUNT.
+  const usd = await ctx.client.chargeBillingKey(billingKey, { customerKey: 'cust-1', amount: 50, currency: 'USD', orderId: 'order-usd', orderName: 'Tier 1' });
+  expect(usd).toMatchObject({ status: 'DONE', currency: 'USD', totalAmount: 50, balanceAmount: 50, vat: 0, suppliedAmount: 50, taxFreeAmount: 0 });
+  const gbp = await ctx.http
+    .post(`/v1/billing/${billingKey}`)
+    .set('Authorization', basic(`${SECRET}:`))
+    .send({ customerKey: 'cust-1', amount: 125, currency: 'GBP', taxFreeAmount: 25, orderId: 'order-gbp', orderName: 'Darcy' });
+  expect(gbp.status).toBe(200);
+  expect(gbp.body).toMatchObject({ currency: 'GBP', totalAmount: 125, vat: 0, suppliedAmount: 100, taxFreeAmount: 25 });
+  expect(await ctx.client.getPaymentByOrderId('order-gbp')).toMatchObject({ currency: 'GBP' });
+  expect(ctx.emulator.store.charges.map((c) => [c.orderId, c.currency])).toEqual([['order-usd', 'USD'], ['order-gbp', 'GBP']]);
+  // A refund keeps the currency; amounts stay in cents.
+  await expect(ctx.client.cancelPayment(usd.paymentKey, { cancelReason: 'partial', cancelAmount: 20 })).resolves.toMatchObject({ currency: 'USD', balanceAmount: 30 });
+});
+
+test('currencies: KRW is the default, still has its minimum and VAT, and the client leaves it out of the body', async () => {
+  const { billingKey } = await ctx.client.issueBillingKey({ authKey: 'auth_approve', customerKey: 'cust-1' });
+  const krw = await ctx.client.chargeBillingKey(billingKey, { customerKey: 'cust-1', amount: 19_900, currency: 'KRW', orderId: 'order-krw', orderName: 'Pro' });
+  expect(krw).toMatchObject({ currency: 'KRW', vat: 1_809, suppliedAmount: 18_091 });
+  const explicitSmall = await ctx.http
+    .post(`/v1/billing/${billingKey}`)
+    .set('Authorization', basic(`${SECRET}:`))
+    .send({ customerKey: 'cust-1', amount: 99, currency: 'KRW', orderId: 'order-krw-small', orderName: 'x' });
+  expect(explicitSmall.body.code).toBe('BELOW_MINIMUM_AMOUNT');
+
+  const bodies: unknown[] = [];
+  const realFetch = globalThis.fetch;
+  const spy = jest.spyOn(globalThis, 'fetch').mockImplementation((url, init) => {
+    bodies.push(JSON.parse(String(init?.body)));
+    return realFetch(url, init);
+  });
+  try {
+    await ctx.client.chargeBillingKey(billingKey, { customerKey: 'cust-1', amount: 1_000, currency: 'KRW', orderId: 'order-krw-2', orderName: 'x' });
+    await ctx.client.chargeBillingKey(billingKey, { customerKey: 'cust-1', amount: 1_000, currency: 'JPY', orderId: 'order-jpy', orderName: 'x' });
+  } finally {
+    spy.mockRestore();
+  }
+  expect(bodies[0]).not.toHaveProperty('currency');
+  expect(bodies[1]).toMatchObject({ currency: 'JPY' });
+});
+
+test('currencies: anything but KRW, USD, JPY, EUR, GBP is 400 INVALID_REQUEST and charges nothing', async () => {
+  const { billingKey } = await ctx.client.issueBillingKey({ authKey: 'auth_approve', customerKey: 'cust-1' });
+  for (const currency of ['CHF', 'usd', '', 840, null]) {
+    const res = await ctx.http
+      .post(`/v1/billing/${billingKey}`)
+      .set('Authorization', basic(`${SECRET}:`))
+      .send({ customerKey: 'cust-1', amount: 1_000, currency, orderId: 'order-cur', orderName: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_REQUEST');
+    expect(res.body.message).toContain('currency must be one of KRW, JPY, USD, EUR, GBP');
+  }
+  expect(ctx.emulator.store.charges).toHaveLength(0);
+});
+
 test('test cards, scripts and the TossPayments-Test-Code header', async () => {
   const soft = await ctx.client.issueBillingKey({ authKey: 'auth_soft-decline', customerKey: 'cust-1' });
   await expect(ctx.client.chargeBillingKey(soft.billingKey, { customerKey: 'cust-1', amount: 1000, orderId: 'order-soft', orderName: 'x' })).rejects.toMatchObject({ status: 403, code: 'REJECT_CARD_PAYMENT' });

@@ -1,0 +1,48 @@
+/**
+ * Defer (SPEC §4.5): the merchant moves the next billing date later, access kept, nothing
+ * charged in between. The anchor moves to the new date, so later renewals follow from it.
+ */
+import { addDays, addIntervalToDate, anchorOn, localDateOf, localToInstantMs } from './calendar';
+import { parseLocalDate } from './local-date';
+import { inTrial, ruleRejection, stateRejection, touched, assertAllowed, type Rejection, type SubscriptionState } from './subscription-state';
+
+export const MAX_DEFER_PER_CALL = { unit: 'year', count: 1 } as const;
+
+export function deferRejection(s: SubscriptionState, until: string): Rejection | null {
+  switch (s.status) {
+    case 'ACTIVE':
+    case 'TRIALING':
+      break;
+    case 'CANCELED':
+      return stateRejection('subscription is CANCELED: renewal is off, so there is no billing date to defer (restore it first)');
+    case 'IN_GRACE_PERIOD':
+    case 'ON_HOLD':
+      return stateRejection(`subscription is ${s.status}: a renewal is unpaid; defer is possible once it is paid`);
+    case 'PAUSED':
+      return stateRejection('subscription is PAUSED; the resume date is its next charge (resume early, or pause again later)');
+    default:
+      return stateRejection(`subscription is ${s.status}; only ACTIVE or TRIALING subscriptions can be deferred`);
+  }
+  if (s.pause) return stateRejection('a pause is scheduled at the period end; withdraw it with resume before deferring');
+  const date = parseLocalDate(until);
+  if (date === null) return ruleRejection(`until must be a local date YYYY-MM-DD, got "${until}"`);
+  const current = localDateOf(s.currentPeriod.endMs, s.anchor.timeZone);
+  const earliest = addDays(current, 1);
+  const latest = addIntervalToDate(current, MAX_DEFER_PER_CALL, 1);
+  if (date < earliest) return ruleRejection(`until must be at least 1 day after the current next billing date ${current} (earliest ${earliest})`);
+  if (date > latest) return ruleRejection(`until may be at most 1 year after the current next billing date ${current} (latest ${latest}); defer again to go further`);
+  return null;
+}
+
+/** The current period now ends at `until` (the anchor's local time); a trial is extended likewise. */
+export function applyDefer(s: SubscriptionState, until: string): SubscriptionState {
+  assertAllowed(deferRejection(s, until));
+  const tz = s.anchor.timeZone;
+  const endMs = localToInstantMs(until, s.anchor.time, tz);
+  return touched(s, {
+    anchor: anchorOn(until, s.anchor.time, tz),
+    periodIndex: -1,
+    currentPeriod: { startMs: s.currentPeriod.startMs, endMs },
+    trialEndsAtMs: inTrial(s) ? endMs : s.trialEndsAtMs,
+  });
+}
