@@ -157,6 +157,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(stateQuery, snapshot);
   setHandler(internalStateQuery, () => s);
   setHandler(activationUpdate, async () => {
+    if (s.counters.chargeAttempts === 0 && s.startsAtMs > Date.now()) return snapshot(); // a later start: nothing to settle yet
     await condition(() => s.status !== 'INCOMPLETE' || s.counters.chargeAttempts > 0 || s.blocked !== null);
     return snapshot();
   });

@@ -3,15 +3,17 @@ import type { ApiDeps } from './deps';
 import { HttpProblem, problemHandler, sendProblem } from './problem';
 import { healthRoutes } from './routes/health';
 import { paymentMethodRoutes } from './routes/payment-methods';
+import { paymentRoutes } from './routes/payments';
 import { planRoutes } from './routes/plans';
 import { schedulePreviewRoutes } from './routes/schedule-preview';
+import { subscriptionOperationRoutes } from './routes/subscription-operations';
 import { subscriptionRoutes } from './routes/subscriptions';
 
 export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
-  for (const routes of [healthRoutes, planRoutes, paymentMethodRoutes, subscriptionRoutes, schedulePreviewRoutes]) {
+  for (const routes of [healthRoutes, planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes]) {
     app.use(routes(deps));
   }
   app.use((req, res) => sendProblem(res, new HttpProblem(404, `no route ${req.method} ${req.path}`)));

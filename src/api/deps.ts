@@ -17,4 +17,6 @@ export interface ApiDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  /** "Now" for previews: the wall clock, or the test server's clock in simulations. */
+  clock?: () => Promise<number>;
 }

@@ -1,6 +1,8 @@
 /** Request shapes at the HTTP edge (zod); the domain re-checks its own rules. */
 import { z } from 'zod';
 import { INTERVAL_UNITS } from '../domain/calendar';
+import { REPLACEMENT_MODES } from '../domain/plan-change';
+import { REVOKE_REFUNDS } from '../domain/revoke';
 
 export const CUSTOMER_KEY = z
   .string()
@@ -19,6 +21,8 @@ export const createSubscriptionBody = z.strictObject({
   timeZone: z.string().min(1).max(64).optional(),
   /** Start with the plan's trial when the customer has not had one for this product (default true). */
   trial: z.boolean().optional(),
+  /** A later start (ISO instant with offset): nothing is charged or granted before it. */
+  startAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const paymentMethodChangeBody = z.strictObject({ paymentMethodId: ID });
@@ -41,3 +45,29 @@ export const schedulePreviewBody = z.strictObject({
   timeZone: z.string().min(1).max(64).default('Asia/Seoul'),
   count: z.number().int().min(1).max(1000).default(12),
 });
+
+const LOCAL_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a local date YYYY-MM-DD (in the subscription\'s time zone)');
+const REASON = z.string().min(1).max(200);
+
+export const planChangeBody = z.strictObject({
+  planId: ID,
+  /** One of the five replacement modes; absent = the default for this kind of change. */
+  mode: z.enum(REPLACEMENT_MODES).optional(),
+});
+
+export const deferBody = z.strictObject({ until: LOCAL_DATE });
+export const pauseBody = z.strictObject({ until: LOCAL_DATE });
+
+export const revokeBody = z.strictObject({
+  refund: z.enum(REVOKE_REFUNDS as [string, ...string[]]).transform((r) => r as (typeof REVOKE_REFUNDS)[number]),
+  reason: REASON.optional(),
+});
+
+export const refundBody = z.union([
+  z.strictObject({
+    /** Minor units; absent = the whole remaining balance. */
+    amount: z.number().int().positive().optional(),
+    reason: REASON.optional(),
+  }),
+  z.undefined(),
+]);

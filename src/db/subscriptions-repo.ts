@@ -26,16 +26,15 @@ export class SubscriptionsRepo {
     const client: PoolClient = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      let result: 'ok' | 'trialAlreadyUsed' = 'ok';
       if (s.withTrial) {
+        // Losing the race for the offer still creates the subscription, just without the offer.
         const trial = await client.query(
           `INSERT INTO trial_redemptions (customer_key, product, subscription_id) VALUES ($1, $2, $3)
            ON CONFLICT DO NOTHING`,
           [s.customerKey, s.product, s.id],
         );
-        if (trial.rowCount === 0) {
-          await client.query('ROLLBACK');
-          return 'trialAlreadyUsed';
-        }
+        if (trial.rowCount === 0) result = 'trialAlreadyUsed';
       }
       await client.query(
         `INSERT INTO subscriptions (id, customer_key, plan_id, product, payment_method_id, status, entitled, time_zone)
@@ -43,7 +42,7 @@ export class SubscriptionsRepo {
         [s.id, s.customerKey, s.planId, s.product, s.paymentMethodId, s.timeZone],
       );
       await client.query('COMMIT');
-      return 'ok';
+      return result;
     } catch (error) {
       await client.query('ROLLBACK');
       throw error;

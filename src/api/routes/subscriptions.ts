@@ -29,6 +29,7 @@ export const newSubscriptionId = () => `sub_${randomBytes(10).toString('hex')}`;
 
 export function subscriptionRoutes(deps: ApiDeps): Router {
   const router = Router();
+  const now = () => (deps.clock ? deps.clock() : Promise.resolve(Date.now()));
 
   router.post('/v1/subscriptions', idempotent(deps.pool, 'subscriptions'), async (req, res) => {
     const body = parse(createSubscriptionBody, req.body);
@@ -44,8 +45,13 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
         errors: [{ field: 'paymentMethodId', message: 'unknown payment method for this customer' }],
       });
     }
-    const wantsTrial = body.trial !== false && plan.trialDays !== undefined;
-    const withTrial = wantsTrial && !(await deps.subscriptions.hasUsedTrial(body.customerKey, plan.product));
+    const startAtMs = body.startAt === undefined ? undefined : Date.parse(body.startAt);
+    if (startAtMs !== undefined && startAtMs <= (await now())) {
+      throw new HttpProblem(400, 'startAt must be in the future (omit it to start now)', { errors: [{ field: 'startAt', message: 'not in the future' }] });
+    }
+    const wantsTrial = body.trial !== false && plan.trialDays !== undefined && startAtMs === undefined;
+    // One introductory offer (trial and/or intro price) per customer and product; a lost race means none.
+    const offered = (wantsTrial || plan.intro !== undefined) && !(await deps.subscriptions.hasUsedTrial(body.customerKey, plan.product));
     const id = newSubscriptionId();
     const registered = await deps.subscriptions.insertPending({
       id,
@@ -54,20 +60,19 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       product: plan.product,
       paymentMethodId: paymentMethod.id,
       timeZone,
-      withTrial,
+      withTrial: offered,
     });
+    const introductory = offered && registered === 'ok';
     const create: CreateSubscriptionInput = {
       subscriptionId: id,
       customerKey: body.customerKey,
       plan,
       paymentMethodId: paymentMethod.id,
       timeZone,
-      withTrial: withTrial && registered === 'ok',
+      withTrial: introductory && wantsTrial,
+      withIntroPrice: introductory && plan.intro !== undefined,
+      ...(startAtMs !== undefined ? { startAtMs } : {}),
     };
-    if (registered === 'trialAlreadyUsed') {
-      // Lost a race for the trial: start without one, as a repeat request would.
-      await deps.subscriptions.insertPending({ ...create, id, planId: plan.id, product: plan.product, withTrial: false });
-    }
     const handle = await deps.temporal.workflow.start(subscriptionWorkflow, {
       workflowId: workflowIdFor(id),
       taskQueue: deps.taskQueue,
@@ -81,7 +86,7 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       ],
     });
     const snapshot: SubscriptionSnapshot = await handle.executeUpdate(activationUpdate);
-    if (snapshot.status === 'INCOMPLETE') {
+    if (snapshot.status === 'INCOMPLETE' && startAtMs === undefined) {
       const code = snapshot.blocked?.code;
       throw new HttpProblem(402, 'the first charge was declined; update the payment method within 23 hours to retry', {
         subscription: snapshot,
