@@ -2,9 +2,12 @@
  * Time-skipping harness: the real Java test server (existing-path, SPEC §3), a worker running the
  * real activities against the emulator over HTTP and PostgreSQL.
  */
+import request from 'supertest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createApiApp } from '../../src/api/app';
 import type { Plan } from '../../src/domain/plans';
+import { createLogger } from '../../src/logger';
 import { workflowIdFor } from '../../src/temporal/task-queue';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { subscriptionWorkflow } from '../../workflows/subscription-workflow';
@@ -15,7 +18,11 @@ export interface Harness extends Parts {
   taskQueue: string;
   worker: Worker;
   plan(id: string): Promise<Plan>;
-  start(opts: { subscriptionId: string; customerKey: string; planId: string; paymentMethodId: string; timeZone?: string; withTrial?: boolean }): Promise<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>>;
+  /** The HTTP API on this server, its clock the test server's (a simulation, SPEC §7). */
+  api: ReturnType<typeof request>;
+  /** Moves the server clock to `ms` (never backwards). */
+  skipTo(ms: number): Promise<void>;
+  start(opts: { subscriptionId: string; customerKey: string; planId: string; paymentMethodId: string; timeZone?: string; withTrial?: boolean; startAtMs?: number }): Promise<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>>;
   teardown(): Promise<void>;
 }
 
@@ -54,11 +61,25 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
     }
     return plans.get(id)!;
   };
+  const app = createApiApp({
+    pool: parts.pool,
+    ...parts.repos,
+    gateway: parts.gateway,
+    temporal: env.client,
+    taskQueue,
+    logger: createLogger('silent'),
+    clock: () => env.currentTimeMs(),
+  });
   return {
     ...parts,
     env,
     taskQueue,
     worker,
+    api: request(app),
+    async skipTo(ms) {
+      const now = await env.currentTimeMs();
+      if (ms > now) await env.sleep(ms - now);
+    },
     plan: planById,
     async start(opts) {
       const plan = await planById(opts.planId);
@@ -83,6 +104,7 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
               paymentMethodId: opts.paymentMethodId,
               timeZone: opts.timeZone ?? 'Asia/Seoul',
               withTrial: opts.withTrial ?? false,
+              ...(opts.startAtMs !== undefined ? { startAtMs: opts.startAtMs } : {}),
             },
           },
         ],
