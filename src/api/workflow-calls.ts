@@ -23,7 +23,7 @@ const STATUS_OF_REJECTION: Record<string, number> = {
 };
 
 /** Runs an update; a rejection becomes a 409/422/402 problem carrying the workflow's reason. */
-export async function sendUpdate<T>(subscriptionId: string, call: () => Promise<T>): Promise<T> {
+export async function sendUpdate<T>(client: Client, subscriptionId: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -36,7 +36,7 @@ export async function sendUpdate<T>(subscriptionId: string, call: () => Promise<
     }
     if (isNotFound(error)) {
       const message = (error as Error).message ?? '';
-      if (/completed|closed/i.test(message)) {
+      if (/completed|closed/i.test(message) || (await hasEnded(client, subscriptionId))) {
         throw new HttpProblem(409, 'the subscription has ended; create a new subscription instead', { subscriptionId });
       }
       throw new HttpProblem(404, `no subscription ${subscriptionId}`);
@@ -52,5 +52,15 @@ export async function queryState(client: Client, subscriptionId: string): Promis
   } catch (error) {
     if (isNotFound(error)) return null;
     throw error;
+  }
+}
+
+/** A workflow that exists but has closed: the subscription reached a terminal state. */
+async function hasEnded(client: Client, subscriptionId: string): Promise<boolean> {
+  try {
+    const description = await subscriptionHandle(client, subscriptionId).describe();
+    return description.status.name !== 'RUNNING';
+  } catch {
+    return false;
   }
 }

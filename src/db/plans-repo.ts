@@ -13,6 +13,8 @@ interface PlanRow {
   interval_count: number;
   auto_renew: boolean;
   trial_days: number | null;
+  intro_price: number | null;
+  intro_periods: number | null;
   dunning: DunningPolicy;
 }
 
@@ -26,6 +28,7 @@ function toPlan(row: PlanRow): Plan {
     interval: { unit: row.interval_unit as IntervalUnit, count: row.interval_count },
     autoRenew: row.auto_renew,
     ...(row.trial_days === null ? {} : { trialDays: row.trial_days }),
+    ...(row.intro_price === null || row.intro_periods === null ? {} : { intro: { price: Number(row.intro_price), periods: row.intro_periods } }),
     dunning: row.dunning,
   };
 }
@@ -47,9 +50,9 @@ export class PlansRepo {
   async insertMissing(plans: Plan[]): Promise<void> {
     for (const plan of plans) {
       await this.pool.query(
-        `INSERT INTO plans (id, product, name, price, currency, interval_unit, interval_count, auto_renew, trial_days, dunning)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-        [plan.id, plan.product, plan.name, plan.price, plan.currency, plan.interval.unit, plan.interval.count, plan.autoRenew, plan.trialDays ?? null, JSON.stringify(plan.dunning)],
+        `INSERT INTO plans (id, product, name, price, currency, interval_unit, interval_count, auto_renew, trial_days, dunning, intro_price, intro_periods)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+        [plan.id, plan.product, plan.name, plan.price, plan.currency, plan.interval.unit, plan.interval.count, plan.autoRenew, plan.trialDays ?? null, JSON.stringify(plan.dunning), plan.intro?.price ?? null, plan.intro?.periods ?? null],
       );
     }
   }

@@ -32,7 +32,7 @@ export function paymentRoutes(deps: ApiDeps): Router {
     const id = payment.subscriptionId;
     const request = { paymentId, ...(body.amount !== undefined ? { amount: body.amount } : {}), ...(body.reason ? { reason: body.reason } : {}) };
     try {
-      const outcome = await sendUpdate(id, () => subscriptionHandle(deps.temporal, id).executeUpdate(refundUpdate, { args: [request] }));
+      const outcome = await sendUpdate(deps.temporal, id, () => subscriptionHandle(deps.temporal, id).executeUpdate(refundUpdate, { args: [request] }));
       return void res.json(outcome.refund);
     } catch (error) {
       if (!(error instanceof HttpProblem && error.status === 409 && /has ended/.test(error.message))) throw error;

@@ -37,7 +37,7 @@ export function subscriptionOperationRoutes(deps: ApiDeps): Router {
     const id = parse(ID, req.params.id, 'id');
     const { planId, mode } = parse(planChangeBody, req.body);
     const plan = await planFor(planId);
-    const state: SubscriptionState = await sendUpdate(id, () => handle(id).query(internalStateQuery));
+    const state: SubscriptionState = await sendUpdate(deps.temporal, id, () => handle(id).query(internalStateQuery));
     try {
       res.json(quoteView(planChangeOutcome(state, plan, mode, await now()).quote));
     } catch (error) {
@@ -50,37 +50,37 @@ export function subscriptionOperationRoutes(deps: ApiDeps): Router {
     const id = parse(ID, req.params.id, 'id');
     const { planId, mode } = parse(planChangeBody, req.body);
     const plan = await planFor(planId);
-    res.json(await sendUpdate(id, () => handle(id).executeUpdate(changePlanUpdate, { args: [{ plan, ...(mode ? { mode } : {}) }] })));
+    res.json(await sendUpdate(deps.temporal, id, () => handle(id).executeUpdate(changePlanUpdate, { args: [{ plan, ...(mode ? { mode } : {}) }] })));
   });
 
   router.post('/v1/subscriptions/:id/defer', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
     const { until } = parse(deferBody, req.body);
-    res.json(await sendUpdate(id, () => handle(id).executeUpdate(deferUpdate, { args: [{ until }] })));
+    res.json(await sendUpdate(deps.temporal, id, () => handle(id).executeUpdate(deferUpdate, { args: [{ until }] })));
   });
 
   router.post('/v1/subscriptions/:id/pause', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
     const { until } = parse(pauseBody, req.body);
-    res.json(await sendUpdate(id, () => handle(id).executeUpdate(pauseUpdate, { args: [{ until }] })));
+    res.json(await sendUpdate(deps.temporal, id, () => handle(id).executeUpdate(pauseUpdate, { args: [{ until }] })));
   });
 
   router.post('/v1/subscriptions/:id/resume', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
     parse(emptyBody, req.body);
-    res.json(await sendUpdate(id, () => handle(id).executeUpdate(resumeUpdate)));
+    res.json(await sendUpdate(deps.temporal, id, () => handle(id).executeUpdate(resumeUpdate)));
   });
 
   router.post('/v1/subscriptions/:id/top-up', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
     parse(emptyBody, req.body);
-    res.json(await sendUpdate(id, () => handle(id).executeUpdate(topUpUpdate)));
+    res.json(await sendUpdate(deps.temporal, id, () => handle(id).executeUpdate(topUpUpdate)));
   });
 
   router.post('/v1/subscriptions/:id/revoke', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
     const { refund, reason } = parse(revokeBody, req.body);
-    res.json(await sendUpdate(id, () => handle(id).executeUpdate(revokeUpdate, { args: [{ refund, ...(reason ? { reason } : {}) }] })));
+    res.json(await sendUpdate(deps.temporal, id, () => handle(id).executeUpdate(revokeUpdate, { args: [{ refund, ...(reason ? { reason } : {}) }] })));
   });
 
   return router;

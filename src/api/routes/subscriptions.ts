@@ -121,7 +121,7 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
     router.post(`/v1/subscriptions/:id/${path}`, async (req, res) => {
       const id = parse(ID, req.params.id, 'id');
       parse(emptyBody, req.body);
-      res.json(await sendUpdate(id, () => subscriptionHandle(deps.temporal, id).executeUpdate(update)));
+      res.json(await sendUpdate(deps.temporal, id, () => subscriptionHandle(deps.temporal, id).executeUpdate(update)));
     });
   simple('cancel', cancelUpdate);
   simple('restore', restoreUpdate);
@@ -139,7 +139,7 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       });
     }
     res.json(
-      await sendUpdate(id, () => subscriptionHandle(deps.temporal, id).executeUpdate(updatePaymentMethodUpdate, { args: [{ paymentMethodId }] })),
+      await sendUpdate(deps.temporal, id, () => subscriptionHandle(deps.temporal, id).executeUpdate(updatePaymentMethodUpdate, { args: [{ paymentMethodId }] })),
     );
   });
 

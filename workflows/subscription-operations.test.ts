@@ -1,0 +1,176 @@
+/**
+ * Lifecycle operations through the HTTP API on the real time-skipping server, real activities,
+ * emulator and ledger: refund vs revoke, pause and resume, prepaid top-up and expiry, deferred
+ * changes replaced and withdrawn, intro prices, resubscribe, rejections that change nothing, and
+ * a cancel racing the renewal charge. The shared clock only moves forward: tests work relative to now.
+ */
+import { addDays, addIntervalToDate, localDateOf } from '../src/domain/calendar';
+import { createTimeSkippingHarness, type Harness } from '../test/support/workflow-harness';
+import { DAY_MS } from '../test/support/local-time';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createTimeSkippingHarness();
+}, 120_000);
+afterAll(async () => {
+  await h?.teardown();
+});
+
+const ZONE = 'Asia/Seoul';
+type Snapshot = Record<string, any>;
+
+async function subscribe(label: string, planId = 'test-monthly', extra: object = {}) {
+  const customerKey = h.customerKey(label);
+  const card = await h.api.post(`/v1/customers/${customerKey}/payment-methods`).send({ authKey: 'auth_approve' });
+  const res = await h.api.post('/v1/subscriptions').send({ customerKey, planId, paymentMethodId: card.body.id, trial: false, ...extra });
+  expect(res.status).toBe(201);
+  return { customerKey, id: res.body.subscriptionId as string, first: res.body as Snapshot };
+}
+const get = async (id: string): Promise<Snapshot> => (await h.api.get(`/v1/subscriptions/${id}`)).body;
+const post = (path: string, body: object = {}) => h.api.post(path).send(body);
+const doneCharges = async (id: string) => (await h.repos.payments.listForSubscription(id)).filter((p) => p.status !== 'DECLINED');
+const localDate = (iso: string) => localDateOf(Date.parse(iso), ZONE);
+
+test('refund: money back, access and renewals unchanged; over-refund rejected with nothing changed', async () => {
+  const { id, first } = await subscribe('refund');
+  const paymentId = first.lastPayment.paymentId;
+  const partial = await post(`/v1/payments/${paymentId}/refund`, { amount: 4_000 });
+  expect(partial.status).toBe(200);
+  expect(partial.body).toMatchObject({ amount: 4_000, balanceAmount: 6_000, status: 'PARTIAL_CANCELED' });
+  const over = await post(`/v1/payments/${paymentId}/refund`, { amount: 6_001 });
+  expect(over.status).toBe(422);
+  expect(over.body.detail).toMatch(/exceeds the refundable balance 6000/);
+  const after = await get(id);
+  expect(after).toMatchObject({ status: 'ACTIVE', entitled: true, lastPayment: { refunded: 4_000 } });
+  expect(after.counters.amountRefunded).toBe(4_000);
+  expect(h.emulator.store.payments.get(h.charges(first.customerKey)[0]!.paymentKey!)?.balanceAmount).toBe(6_000);
+  await h.skipTo(Date.parse(first.currentPeriod.end) + 60_000);
+  expect((await doneCharges(id)).map((p) => p.amount)).toEqual([10_000, 10_000]);
+});
+
+test('revoke none / prorated / full: access removed at once, the right refund, no renewal after', async () => {
+  const subs = { none: await subscribe('revoke-none'), prorated: await subscribe('revoke-prorated'), full: await subscribe('revoke-full') };
+  await h.skipTo(Date.parse(subs.none.first.currentPeriod.start) + 10 * DAY_MS);
+  const refunded: Record<string, number> = {};
+  for (const [mode, sub] of Object.entries(subs)) {
+    const res = await post(`/v1/subscriptions/${sub.id}/revoke`, { refund: mode });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'REVOKED', entitled: false, nextBillingAt: null, revocation: { refund: mode, refundError: null } });
+    refunded[mode] = res.body.revocation.refundedAmount;
+  }
+  expect(refunded.none).toBe(0);
+  expect(refunded.full).toBe(10_000);
+  // Unused days after the change day, over the period's days, of ₩10,000 (§4.7 credit).
+  const start = localDate(subs.prorated.first.currentPeriod.start);
+  const end = localDate(subs.prorated.first.currentPeriod.end);
+  const periodDays = (Date.parse(end) - Date.parse(start)) / DAY_MS;
+  const remaining = (Date.parse(end) - Date.parse(addDays(addDays(start, 10), 1))) / DAY_MS;
+  expect(refunded.prorated).toBe(Math.round((10_000 * remaining) / periodDays));
+  expect((await post(`/v1/subscriptions/${subs.none.id}/cancel`)).status).toBe(409);
+  await h.skipTo(Date.parse(subs.none.first.currentPeriod.end) + DAY_MS);
+  for (const sub of Object.values(subs)) expect(await doneCharges(sub.id)).toHaveLength(1);
+});
+
+test('pause starts at the period end, no access or charge, then resumes on its date with a new anchor', async () => {
+  const { id, first } = await subscribe('pause');
+  const end = localDate(first.currentPeriod.end);
+  expect((await post(`/v1/subscriptions/${id}/pause`, { until: addDays(end, 3) })).status).toBe(422);
+  const paused = await post(`/v1/subscriptions/${id}/pause`, { until: addDays(end, 10) });
+  expect(paused.status).toBe(200);
+  expect(paused.body.pause).not.toBeNull();
+  await h.skipTo(Date.parse(first.currentPeriod.end) + DAY_MS);
+  expect(await get(id)).toMatchObject({ status: 'PAUSED', entitled: false });
+  expect(await doneCharges(id)).toHaveLength(1);
+  await h.skipTo(Date.parse(first.currentPeriod.end) + 11 * DAY_MS);
+  const resumed = await get(id);
+  expect(resumed).toMatchObject({ status: 'ACTIVE', entitled: true });
+  expect(resumed.anchor.slice(0, 10)).toBe(addDays(end, 10));
+  expect(await doneCharges(id)).toHaveLength(2);
+});
+
+test('an early resume charges at once', async () => {
+  const { id, first } = await subscribe('resume-early');
+  const end = localDate(first.currentPeriod.end);
+  await post(`/v1/subscriptions/${id}/pause`, { until: addDays(end, 30) });
+  await h.skipTo(Date.parse(first.currentPeriod.end) + 2 * DAY_MS);
+  expect((await get(id)).status).toBe('PAUSED');
+  const resumed = await post(`/v1/subscriptions/${id}/resume`);
+  expect(resumed.status).toBe(200);
+  expect(resumed.body).toMatchObject({ status: 'ACTIVE', entitled: true });
+  expect(resumed.body.anchor.slice(0, 10)).toBe(addDays(end, 2));
+  expect(await doneCharges(id)).toHaveLength(2);
+});
+
+test('prepaid: a top-up charges the full price and extends the expiry; then it expires without renewing', async () => {
+  const { id, first } = await subscribe('prepaid', 'test-prepaid-monthly');
+  expect(first).toMatchObject({ nextBillingAt: null, expiresAt: first.currentPeriod.end });
+  expect((await post(`/v1/subscriptions/${id}/cancel`)).status).toBe(422);
+  const topped = await post(`/v1/subscriptions/${id}/top-up`);
+  expect(topped.status).toBe(200);
+  expect(localDate(topped.body.expiresAt)).toBe(addIntervalToDate(localDate(first.currentPeriod.start), { unit: 'month', count: 1 }, 2));
+  expect((await doneCharges(id)).map((p) => p.amount)).toEqual([12_000, 12_000]);
+  await h.skipTo(Date.parse(topped.body.expiresAt) + DAY_MS);
+  expect(await get(id)).toMatchObject({ status: 'EXPIRED', entitled: false });
+  expect(await doneCharges(id)).toHaveLength(2);
+});
+
+test('a DEFERRED downgrade can be replaced and withdrawn; invalid changes answer 4xx and change nothing', async () => {
+  const { id, first } = await subscribe('deferred');
+  const before = await get(id);
+  const prorated = await post(`/v1/subscriptions/${id}/plan-change`, { planId: 'test-downgrade-monthly', mode: 'CHARGE_PRORATED_PRICE' });
+  expect(prorated.status).toBe(422);
+  expect(prorated.body.detail).toMatch(/costs more per unit of time/);
+  expect((await post(`/v1/subscriptions/${id}/plan-change`, { planId: 'nope' })).status).toBe(422);
+  expect((await post(`/v1/subscriptions/${id}/plan-change`, { planId: 'test-monthly', extra: 1 })).status).toBe(400);
+  expect((await post(`/v1/subscriptions/${id}/defer`, { until: localDate(first.currentPeriod.end) })).status).toBe(422);
+  expect((await get(id)).version).toBe(before.version);
+
+  const scheduled = await post(`/v1/subscriptions/${id}/plan-change`, { planId: 'test-downgrade-monthly' });
+  expect(scheduled.body.quote).toMatchObject({ mode: 'DEFERRED', modeDefaulted: true, chargeNow: 0 });
+  expect(scheduled.body.subscription.pendingChange.planId).toBe('test-downgrade-monthly');
+  const withdrawn = await post(`/v1/subscriptions/${id}/plan-change`, { planId: 'test-monthly' });
+  expect(withdrawn.body.quote.action).toBe('withdraw');
+  await post(`/v1/subscriptions/${id}/plan-change`, { planId: 'test-downgrade-monthly', mode: 'DEFERRED' });
+  await h.skipTo(Date.parse(first.currentPeriod.end) + 60_000);
+  expect(await get(id)).toMatchObject({ planId: 'test-downgrade-monthly', pendingChange: null });
+  expect((await doneCharges(id)).map((p) => p.amount)).toEqual([10_000, 5_000]);
+});
+
+test('intro price for the first periods, once per customer and product; resubscribing gets no second offer', async () => {
+  const { id, customerKey, first } = await subscribe('intro', 'test-intro-monthly');
+  expect(first.lastPayment.amount).toBe(5_000);
+  await h.skipTo(Date.parse(first.currentPeriod.end) + 60_000);
+  const card = await h.api.post(`/v1/customers/${customerKey}/payment-methods`).send({ authKey: 'auth_approve' });
+  const again = await post('/v1/subscriptions', { customerKey, planId: 'test-intro-monthly', paymentMethodId: card.body.id });
+  expect(again.status).toBe(201);
+  expect(again.body.lastPayment.amount).toBe(10_000);
+  const next = await get(id);
+  expect(next.lastPayment.amount).toBe(5_000);
+  expect(next.introPeriodsLeft).toBe(0);
+});
+
+test('cancel racing the renewal: just before it (no charge) and while it is in flight (charged once, then ends)', async () => {
+  const before = await subscribe('race-before');
+  const during = await subscribe('race-during');
+  await h.skipTo(Date.parse(before.first.currentPeriod.end) - 60_000);
+  expect((await post(`/v1/subscriptions/${before.id}/cancel`)).status).toBe(200);
+  h.emulator.setLatency(1_500);
+  try {
+    await h.skipTo(Date.parse(during.first.currentPeriod.end) + 1);
+    const canceled = await post(`/v1/subscriptions/${during.id}/cancel`);
+    expect(canceled.status).toBe(200);
+  } finally {
+    h.emulator.setLatency(0);
+  }
+  const d = await get(during.id);
+  const paidTwice = (await doneCharges(during.id)).length === 2;
+  // Whichever landed first, the outcome is consistent: the renewal is charged at most once,
+  // and a charged renewal keeps access to its end with renewal off.
+  expect(d.status).toBe('CANCELED');
+  expect(h.charges(during.customerKey).length).toBe(paidTwice ? 2 : 1);
+  await h.skipTo(Date.parse(d.currentPeriod.end) + DAY_MS);
+  expect(await get(before.id)).toMatchObject({ status: 'EXPIRED' });
+  expect(await doneCharges(before.id)).toHaveLength(1);
+  expect(await get(during.id)).toMatchObject({ status: 'EXPIRED' });
+  expect(h.charges(during.customerKey).length).toBeLessThanOrEqual(2);
+});
