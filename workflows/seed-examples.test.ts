@@ -7,6 +7,7 @@
  * future year Y, taken from the server clock) and the clock walks through the story once.
  */
 import { localToInstantMs } from '../src/domain/calendar';
+import { recordHistories } from '../test/support/history-fixtures';
 import { createTimeSkippingHarness, type Harness } from '../test/support/workflow-harness';
 import { localDateTime } from '../test/support/local-time';
 
@@ -67,7 +68,11 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await h?.teardown();
+  try {
+    if (h) await recordHistories(h, { 'darcy-defer': darcy.id, ...Object.fromEntries([...samwise].map(([mode, sub]) => [`samwise-${mode}`, sub.id])) });
+  } finally {
+    await h?.teardown();
+  }
 });
 
 const at = (ms: number, tz = NY) => localDateTime(ms, tz);

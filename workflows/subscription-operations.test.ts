@@ -5,6 +5,7 @@
  * a cancel racing the renewal charge. The shared clock only moves forward: tests work relative to now.
  */
 import { addDays, addIntervalToDate, localDateOf } from '../src/domain/calendar';
+import { recordHistories } from '../test/support/history-fixtures';
 import { createTimeSkippingHarness, type Harness } from '../test/support/workflow-harness';
 import { DAY_MS } from '../test/support/local-time';
 
@@ -12,8 +13,13 @@ let h: Harness;
 beforeAll(async () => {
   h = await createTimeSkippingHarness();
 }, 120_000);
+const recorded: Record<string, string> = {};
 afterAll(async () => {
-  await h?.teardown();
+  try {
+    if (h) await recordHistories(h, recorded);
+  } finally {
+    await h?.teardown();
+  }
 });
 
 const ZONE = 'Asia/Seoul';
@@ -33,6 +39,7 @@ const localDate = (iso: string) => localDateOf(Date.parse(iso), ZONE);
 
 test('refund: money back, access and renewals unchanged; over-refund rejected with nothing changed', async () => {
   const { id, first } = await subscribe('refund');
+  recorded['refund'] = id;
   const paymentId = first.lastPayment.paymentId;
   const partial = await post(`/v1/payments/${paymentId}/refund`, { amount: 4_000 });
   expect(partial.status).toBe(200);
@@ -51,6 +58,7 @@ test('refund: money back, access and renewals unchanged; over-refund rejected wi
 test('revoke none / prorated / full: access removed at once, the right refund, no renewal after', async () => {
   const subs = { none: await subscribe('revoke-none'), prorated: await subscribe('revoke-prorated'), full: await subscribe('revoke-full') };
   await h.skipTo(Date.parse(subs.none.first.currentPeriod.start) + 10 * DAY_MS);
+  recorded['revoke-prorated'] = subs.prorated.id;
   const refunded: Record<string, number> = {};
   for (const [mode, sub] of Object.entries(subs)) {
     const res = await post(`/v1/subscriptions/${sub.id}/revoke`, { refund: mode });
@@ -73,6 +81,7 @@ test('revoke none / prorated / full: access removed at once, the right refund, n
 
 test('pause starts at the period end, no access or charge, then resumes on its date with a new anchor', async () => {
   const { id, first } = await subscribe('pause');
+  recorded['pause-resume'] = id;
   const end = localDate(first.currentPeriod.end);
   expect((await post(`/v1/subscriptions/${id}/pause`, { until: addDays(end, 3) })).status).toBe(422);
   const paused = await post(`/v1/subscriptions/${id}/pause`, { until: addDays(end, 10) });
@@ -103,6 +112,7 @@ test('an early resume charges at once', async () => {
 
 test('prepaid: a top-up charges the full price and extends the expiry; then it expires without renewing', async () => {
   const { id, first } = await subscribe('prepaid', 'test-prepaid-monthly');
+  recorded['prepaid-top-up'] = id;
   expect(first).toMatchObject({ nextBillingAt: null, expiresAt: first.currentPeriod.end });
   expect((await post(`/v1/subscriptions/${id}/cancel`)).status).toBe(422);
   const topped = await post(`/v1/subscriptions/${id}/top-up`);

@@ -37,6 +37,8 @@ export function withRefund(s: SubscriptionState, paymentId: string, amount: numb
   return touched(s, {
     refundSeq: s.refundSeq + 1,
     lastPaymentRefunded: s.lastPayment?.paymentId === paymentId ? s.lastPaymentRefunded + amount : s.lastPaymentRefunded,
+    // Money given back is no longer paid for the period: a later credit cannot return it twice.
+    periodCreditCap: s.lastPayment?.paymentId === paymentId ? Math.max(0, s.periodCreditCap - amount) : s.periodCreditCap,
     counters: { ...s.counters, amountRefunded: s.counters.amountRefunded + amount },
   });
 }
