@@ -60,7 +60,6 @@ import {
   TransitionRejected,
   withStateDefaults,
   type ChargeOutcome,
-  type PaymentSummary,
   type Rejection,
   type SubscriptionEvent,
   type SubscriptionState,
@@ -418,4 +417,3 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   return snapshot();
 }
 
-export type { PaymentSummary };

@@ -22,6 +22,11 @@ const STATUS_OF_REJECTION: Record<string, number> = {
   [REJECTION_TYPES.refund]: 422,
 };
 
+/** The HTTP status of a domain rejection, whether it came back from the workflow or from a preview. */
+export function statusOfRejection(kind: keyof typeof REJECTION_TYPES): number {
+  return STATUS_OF_REJECTION[REJECTION_TYPES[kind]] ?? 409;
+}
+
 /** Runs an update; a rejection becomes a 409/422/402 problem carrying the workflow's reason. */
 export async function sendUpdate<T>(client: Client, subscriptionId: string, call: () => Promise<T>): Promise<T> {
   try {

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './transaction';
 import type { LedgerStatus } from './payments-repo';
 
 export type RefundKind = 'refund' | 'revoke';
@@ -86,9 +87,7 @@ export class RefundsRepo {
    * returns what was recorded first.
    */
   async record(r: NewRefund, gatewayBalance: number): Promise<RecordedRefund> {
-    const client: PoolClient = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       const inserted = await client.query<RefundRow>(
         `INSERT INTO refunds (refund_id, order_id, subscription_id, amount, currency, reason, kind, transaction_key, refunded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -112,14 +111,8 @@ export class RefundsRepo {
         const refund = toEntry(existing.rows[0]!);
         result = { refund, order: await currentBalance(client, refund.orderId), inserted: false };
       }
-      await client.query('COMMIT');
       return result;
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 

@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { inTransaction } from './transaction';
 import type { SubscriptionSnapshot } from '../domain/subscription';
 
 export interface SubscriptionRow {
@@ -23,9 +24,7 @@ export class SubscriptionsRepo {
   async insertPending(
     s: { id: string; customerKey: string; planId: string; product: string; paymentMethodId: string; timeZone: string; withTrial: boolean },
   ): Promise<'ok' | 'trialAlreadyUsed'> {
-    const client: PoolClient = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       let result: 'ok' | 'trialAlreadyUsed' = 'ok';
       if (s.withTrial) {
         // Losing the race for the offer still creates the subscription, just without the offer.
@@ -41,14 +40,8 @@ export class SubscriptionsRepo {
          VALUES ($1, $2, $3, $4, $5, 'INCOMPLETE', false, $6)`,
         [s.id, s.customerKey, s.planId, s.product, s.paymentMethodId, s.timeZone],
       );
-      await client.query('COMMIT');
       return result;
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async hasUsedTrial(customerKey: string, product: string): Promise<boolean> {

@@ -92,8 +92,7 @@ export function parseLocalAnchor(localDateTime: string, timeZone: string): Billi
 
 /** The anchor whose period 0 starts at `instantMs` in `timeZone`. */
 export function anchorAt(instantMs: number, timeZone: string): BillingAnchor {
-  // Whole seconds: an anchor is a wall-clock time people read, and a later preview of the same second agrees.
-  const local = Temporal.Instant.fromEpochMilliseconds(Math.floor(instantMs / 1000) * 1000).toZonedDateTimeISO(timeZone);
+  const local = Temporal.Instant.fromEpochMilliseconds(instantMs).toZonedDateTimeISO(timeZone);
   return { date: local.toPlainDate().toString(), time: local.toPlainTime().toString(), timeZone };
 }
 

@@ -37,7 +37,7 @@ import {
   type Rejection,
   type SubscriptionState,
 } from './subscription-state';
-import { nextBillingAtMs } from './subscription-snapshot';
+import { nextBillingAtMs, nextChargeAmount } from './subscription-snapshot';
 
 export const REPLACEMENT_MODES = [
   'WITH_TIME_PRORATION',
@@ -254,7 +254,6 @@ export function planChangeOutcome(
       break;
   }
   const nextBilling = nextBillingAtMs(next);
-  const nextPlan = next.pendingChange?.plan ?? next.plan;
   return {
     quote: {
       fromPlanId: s.plan.id,
@@ -269,7 +268,7 @@ export function planChangeOutcome(
       creditTime,
       newPlanStartsAtMs,
       nextBillingAtMs: nextBilling,
-      nextChargeAmount: nextBilling === null ? null : next.introPeriodsLeft > 0 && nextPlan.intro ? nextPlan.intro.price : nextPlan.price,
+      nextChargeAmount: nextChargeAmount(next),
       atMs,
     },
     next,

@@ -56,11 +56,11 @@ export function nextBillingAtMs(s: SubscriptionState): number | null {
   return s.currentPeriod.endMs;
 }
 
-function nextChargeAmount(s: SubscriptionState): number | null {
+/** What the next scheduled charge bills: a pending plan's price, else the intro price while it lasts. */
+export function nextChargeAmount(s: SubscriptionState): number | null {
   if (nextBillingAtMs(s) === null) return null;
-  if (s.dunning || s.status === 'INCOMPLETE') return s.introPeriodsLeft > 0 && s.plan.intro ? s.plan.intro.price : s.plan.price;
-  const plan = s.pendingChange?.plan ?? s.plan;
-  return s.introPeriodsLeft > 0 && plan.intro && !s.pendingChange ? plan.intro.price : plan.price;
+  if (s.pendingChange) return s.pendingChange.plan.price; // the change clears intro periods
+  return s.introPeriodsLeft > 0 && s.plan.intro ? s.plan.intro.price : s.plan.price;
 }
 
 function expiresAtMs(s: SubscriptionState): number | null {

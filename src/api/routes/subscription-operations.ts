@@ -20,7 +20,7 @@ import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { deferBody, emptyBody, ID, pauseBody, planChangeBody, revokeBody } from '../schemas';
 import { parse } from '../validate';
-import { sendUpdate, subscriptionHandle } from '../workflow-calls';
+import { sendUpdate, statusOfRejection, subscriptionHandle } from '../workflow-calls';
 
 export function subscriptionOperationRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -41,7 +41,7 @@ export function subscriptionOperationRoutes(deps: ApiDeps): Router {
     try {
       res.json(quoteView(planChangeOutcome(state, plan, mode, await now()).quote));
     } catch (error) {
-      if (error instanceof TransitionRejected) throw new HttpProblem(error.kind === 'rule' ? 422 : 409, error.reason, { subscriptionId: id });
+      if (error instanceof TransitionRejected) throw new HttpProblem(statusOfRejection(error.kind), error.reason, { subscriptionId: id });
       throw error;
     }
   });
