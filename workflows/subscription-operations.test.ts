@@ -8,6 +8,10 @@ import { addDays, addIntervalToDate, localDateOf } from '../src/domain/calendar'
 import { recordHistories } from '../test/support/history-fixtures';
 import { createTimeSkippingHarness, type Harness } from '../test/support/workflow-harness';
 import { DAY_MS } from '../test/support/local-time';
+import { EntitledKey, NextBillingAtKey, SubscriptionStatusKey } from '../src/temporal/search-attributes';
+import { workflowIdFor } from '../src/temporal/task-queue';
+import { WorkflowUpdateStage } from '@temporalio/client';
+import { cancelUpdate } from './messages';
 
 let h: Harness;
 beforeAll(async () => {
@@ -159,23 +163,63 @@ test('intro price for the first periods, once per customer and product; resubscr
   expect(next.introPeriodsLeft).toBe(0);
 });
 
-test('cancel racing the renewal: just before it (no charge) and while it is in flight (charged once, then ends)', async () => {
-  const before = await subscribe('race-before');
-  const during = await subscribe('race-during');
-  await h.skipTo(Date.parse(before.first.currentPeriod.end) - 60_000);
-  expect((await post(`/v1/subscriptions/${before.id}/cancel`)).status).toBe(200);
-  await h.skipTo(Date.parse(during.first.currentPeriod.end) + 1);
-  const canceled = await post(`/v1/subscriptions/${during.id}/cancel`);
-  expect(canceled.status).toBe(200);
-  const d = await get(during.id);
-  const paidTwice = (await doneCharges(during.id)).length === 2;
-  // Whichever landed first, the outcome is consistent: the renewal is charged at most once,
-  // and a charged renewal keeps access to its end with renewal off.
-  expect(d.status).toBe('CANCELED');
-  expect(h.charges(during.customerKey).length).toBe(paidTwice ? 2 : 1);
-  await h.skipTo(Date.parse(d.currentPeriod.end) + DAY_MS);
-  expect(await get(before.id)).toMatchObject({ status: 'EXPIRED' });
-  expect(await doneCharges(before.id)).toHaveLength(1);
-  expect(await get(during.id)).toMatchObject({ status: 'EXPIRED' });
-  expect(h.charges(during.customerKey).length).toBeLessThanOrEqual(2);
+test('cancel and the renewal charge at the renewal instant, both orders: cancel first ends it unpaid; charge first renews once, then ends', async () => {
+  const cancelFirst = await subscribe('race-cancel-first');
+  const chargeFirst = await subscribe('race-charge-first');
+
+  // The cancel is taken one second before the renewal instant: no renewal charge, it ends there.
+  const firstEnd = Date.parse(cancelFirst.first.currentPeriod.end);
+  await h.skipTo(firstEnd - 1_000);
+  expect((await post(`/v1/subscriptions/${cancelFirst.id}/cancel`)).body).toMatchObject({ status: 'CANCELED', entitled: true });
+
+  // The renewal charge is in flight when the cancel arrives: the cancel waits its turn, the renewal
+  // counts once, and access runs to the end of the period just paid for, with renewal off.
+  const charging = h.holdNext('chargeSubscription', chargeFirst.id);
+  await h.skipTo(Date.parse(chargeFirst.first.currentPeriod.end) + 1);
+  await charging.entered;
+  const handle = h.env.client.workflow.getHandle(workflowIdFor(chargeFirst.id));
+  const cancel = await handle.startUpdate(cancelUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+  charging.release();
+  const canceled = await cancel.result();
+  expect(canceled).toMatchObject({ status: 'CANCELED', entitled: true, nextBillingAt: null, counters: { paidCycles: 2 } });
+  expect(canceled.currentPeriod.start).toBe(chargeFirst.first.currentPeriod.end);
+  expect(h.charges(chargeFirst.customerKey).map((c) => c.orderId)).toEqual([`${chargeFirst.id}-c1-a1`, `${chargeFirst.id}-c2-a1`]);
+
+  await h.skipTo(Date.parse(canceled.currentPeriod.end) + DAY_MS);
+  expect(await get(cancelFirst.id)).toMatchObject({ status: 'EXPIRED', entitled: false });
+  expect(h.charges(cancelFirst.customerKey)).toHaveLength(1);
+  expect(await get(chargeFirst.id)).toMatchObject({ status: 'EXPIRED', entitled: false });
+  expect(await doneCharges(chargeFirst.id)).toHaveLength(2);
+});
+
+test('operations landing while the previous change is being published are published too (Web UI and projection)', async () => {
+  const { id } = await subscribe('mid-publish');
+  const handle = h.env.client.workflow.getHandle(workflowIdFor(id));
+  const shown = async () => {
+    const sa = (await handle.describe()).typedSearchAttributes;
+    return [sa.get(SubscriptionStatusKey), sa.get(EntitledKey), sa.get(NextBillingAtKey)?.toISOString() ?? null, (await h.repos.subscriptions.get(id))?.status];
+  };
+  const eventually = async (expected: unknown[]) => {
+    for (let tries = 0; tries < 50 && JSON.stringify(await shown()) !== JSON.stringify(expected); tries++) await new Promise((r) => setTimeout(r, 100));
+    expect(await shown()).toEqual(expected);
+  };
+
+  // A restore arriving while CANCELED is being published: the subscription renews again, and says so.
+  let hold = h.holdNext('projectSubscription', id);
+  expect((await post(`/v1/subscriptions/${id}/cancel`)).status).toBe(200);
+  await hold.entered;
+  const restored = await post(`/v1/subscriptions/${id}/restore`);
+  hold.release();
+  expect(restored.body).toMatchObject({ status: 'ACTIVE' });
+  await eventually(['ACTIVE', true, restored.body.nextBillingAt, 'ACTIVE']);
+
+  // A revoke arriving while CANCELED is being published ends the workflow: its last word is REVOKED.
+  hold = h.holdNext('projectSubscription', id);
+  expect((await post(`/v1/subscriptions/${id}/cancel`)).status).toBe(200);
+  await hold.entered;
+  const revoked = await post(`/v1/subscriptions/${id}/revoke`, { refund: 'full' });
+  hold.release();
+  expect(revoked.status).toBe(200);
+  await handle.result();
+  expect(await shown()).toEqual(['REVOKED', false, null, 'REVOKED']);
 });

@@ -388,6 +388,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   for (;;) {
     await condition(() => !busy);
     await publish();
+    // Operations may take their turn while the projection runs: publish their result before deciding.
+    if (busy || s.version !== publishedVersion) continue;
     if (isTerminal(s.status)) break;
     if (cyclesThisRun >= CYCLES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
@@ -414,6 +416,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   }
   // Updates still in flight (e.g. waiting on this attempt) answer before the run closes.
   await condition(allHandlersFinished);
+  await publish();
   return snapshot();
 }
 

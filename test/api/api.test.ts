@@ -6,6 +6,8 @@ import request from 'supertest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
+import { formatLocal } from '../../src/domain/calendar';
+import { formatMoney } from '../../src/domain/money';
 import { createLogger } from '../../src/logger';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { workflowIdFor } from '../../src/temporal/task-queue';
@@ -184,5 +186,82 @@ describe('POST /v1/schedule-preview', () => {
     const res = await api.post('/v1/schedule-preview').send(body);
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+});
+
+describe('Web UI readability on the dev server', () => {
+  const [statusKey, customerKeyKey, planKey, nextBillingKey, entitledKey] = SEARCH_ATTRIBUTE_KEYS;
+  const summaryText = (payload: { data?: Uint8Array | null } | null | undefined): string | undefined =>
+    payload?.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : undefined;
+  const local = (iso: string) => formatLocal(Date.parse(iso), 'Asia/Seoul');
+
+  /**
+   * What an operator sees once a transition has settled: the list view's search attributes equal
+   * the subscription, and the workflow's open timer says what it waits for (null: it has ended).
+   */
+  async function expectSettled(id: string, waitingFor: string | null): Promise<void> {
+    const handle = env.client.workflow.getHandle(workflowIdFor(id));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const sub = (await api.get(`/v1/subscriptions/${id}`)).body;
+      const description = await handle.describe();
+      const sa = description.typedSearchAttributes;
+      const events = (await handle.fetchHistory()).events ?? [];
+      const lastTimer = events.filter((e) => e.timerStartedEventAttributes).at(-1);
+      const shown = {
+        status: sa.get(statusKey!),
+        customerKey: sa.get(customerKeyKey!),
+        planId: sa.get(planKey!),
+        nextBillingAt: (sa.get(nextBillingKey!) as Date | undefined)?.toISOString() ?? null,
+        entitled: sa.get(entitledKey!),
+        waitingFor: description.status.name === 'RUNNING' ? summaryText(lastTimer?.userMetadata?.summary) : null,
+      };
+      const expected = { status: sub.status, customerKey: sub.customerKey, planId: sub.planId, nextBillingAt: sub.nextBillingAt, entitled: sub.entitled, waitingFor };
+      if (JSON.stringify(shown) === JSON.stringify(expected) || Date.now() > deadline) {
+        expect(shown).toEqual(expected);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  test('search attributes follow every transition; timers and activities say what they await and charge', async () => {
+    const customerKey = parts.customerKey('api-webui');
+    const created = (await subscribe(customerKey, await card(customerKey))).body;
+    const id = created.subscriptionId;
+    const [monthly, yearly, basic] = [formatMoney(19_900, 'KRW'), formatMoney(199_000, 'KRW'), formatMoney(9_900, 'KRW')];
+    await expectSettled(id, `renewal #2 ${monthly} on ${local(created.nextBillingAt)}`);
+
+    const upgrade = await api.post(`/v1/subscriptions/${id}/plan-change`).send({ planId: 'pro-yearly', mode: 'CHARGE_FULL_PRICE' });
+    expect(upgrade.status).toBe(200);
+    const yearlyRenewsAt = local(upgrade.body.subscription.nextBillingAt);
+    await expectSettled(id, `renewal #3 ${yearly} on ${yearlyRenewsAt}`);
+
+    const downgrade = await api.post(`/v1/subscriptions/${id}/plan-change`).send({ planId: 'basic-monthly', mode: 'DEFERRED' });
+    expect(downgrade.status).toBe(200);
+    // Still pro-yearly in the list until the period ends; the timer announces the switch.
+    await expectSettled(id, `renewal #3 ${basic} (now Basic 월간) on ${yearlyRenewsAt}`);
+
+    expect((await api.post(`/v1/subscriptions/${id}/cancel`)).status).toBe(200);
+    await expectSettled(id, `expires on ${yearlyRenewsAt} (canceled)`);
+    expect((await api.post(`/v1/subscriptions/${id}/restore`)).status).toBe(200);
+    await expectSettled(id, `renewal #3 ${basic} (now Basic 월간) on ${yearlyRenewsAt}`);
+
+    const revoked = await api.post(`/v1/subscriptions/${id}/revoke`).send({ refund: 'full' });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ status: 'REVOKED', entitled: false, nextBillingAt: null });
+    await expectSettled(id, null);
+
+    const events = (await env.client.workflow.getHandle(workflowIdFor(id)).fetchHistory()).events ?? [];
+    const activities = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => summaryText(e.userMetadata?.summary));
+    const escaped = (text: string) => text.replace(/[$₩.,()]/g, '\\$&');
+    expect(activities).toEqual(
+      expect.arrayContaining([
+        `charge renewal #1 ${monthly} (Pro 월간)`,
+        `charge plan change (CHARGE_FULL_PRICE) ${yearly} now`,
+        expect.stringMatching(new RegExp(`^revoke: refund ${escaped(yearly)} of \\S+$`)),
+        'project REVOKED v' + revoked.body.version,
+      ]),
+    );
   });
 });

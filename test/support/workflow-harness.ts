@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import { workflowIdFor } from '../../src/temporal/task-queue';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { subscriptionWorkflow } from '../../workflows/subscription-workflow';
+import { ActivityHolds } from './activity-holds';
 import { startParts, type Parts } from './stack-parts';
 
 export interface Harness extends Parts {
@@ -20,6 +21,8 @@ export interface Harness extends Parts {
   plan(id: string): Promise<Plan>;
   /** The HTTP API on this server, its clock the test server's (a simulation, SPEC §7). */
   api: ReturnType<typeof request>;
+  /** Holds the next charge or projection (publish) until released, to land a message at that exact point. */
+  holdNext: ActivityHolds['holdNext'];
   /** Moves the server clock to `ms` (never backwards). */
   skipTo(ms: number): Promise<void>;
   start(opts: { subscriptionId: string; customerKey: string; planId: string; paymentMethodId: string; timeZone?: string; withTrial?: boolean; startAtMs?: number }): Promise<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>>;
@@ -44,12 +47,13 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
   await registerSearchAttributes(env);
   const parts = await startParts();
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
+  const holds = new ActivityHolds();
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: parts.activities,
+    activities: holds.wrap(parts.activities),
   });
   const running = worker.run();
   const plans = new Map<string, Plan>();
@@ -76,6 +80,7 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
     taskQueue,
     worker,
     api: request(app),
+    holdNext: (activity, subscriptionId) => holds.holdNext(activity, subscriptionId),
     async skipTo(ms) {
       const now = await env.currentTimeMs();
       if (ms > now) await env.sleep(ms - now);
@@ -111,6 +116,7 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
       });
     },
     async teardown() {
+      holds.releaseAll();
       worker.shutdown();
       await running;
       await parts.close();
