@@ -197,13 +197,13 @@ export function applyChargeOutcome(s: SubscriptionState, outcome: ChargeOutcome,
 
   counters.declinedAttempts += 1;
   const decline = result.decline;
+  // Canceled while its renewal was in flight, and the renewal failed: nothing paid, nothing to dun or block.
+  if (s.status === 'CANCELED') return touched(expire(s, nowMs), { ...base, blocked: null });
   if (decline.kind === 'merchant') {
     // Not the customer's fault: no step toward hold; an operator must fix the configuration and retry.
     return touched(s, { ...base, blocked: decline });
   }
   if (s.status === 'INCOMPLETE') return touched(s, { ...base, blocked: null });
-  // Canceled while its renewal was in flight, and the renewal failed: nothing paid, nothing to dun.
-  if (s.status === 'CANCELED') return touched(expire(s, nowMs), { ...base, blocked: null });
   if (s.dunning) {
     return touched(s, {
       ...base,
@@ -211,8 +211,10 @@ export function applyChargeOutcome(s: SubscriptionState, outcome: ChargeOutcome,
       dunning: {
         ...s.dunning,
         lastDecline: decline,
-        // A hard decline stops scheduled retries; a later soft one (new card, new limit) resumes them.
+        // A hard decline stops scheduled retries; a later soft one (new card, new limit) resumes them
+        // from now on: retries that fell due meanwhile are covered by this attempt, not run in a burst.
         declineKind: decline.kind,
+        retriedUntilMs: Math.max(s.dunning.retriedUntilMs, nowMs),
       },
     });
   }

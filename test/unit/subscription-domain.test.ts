@@ -80,3 +80,23 @@ test('an unknown outcome is dunned as soft and remembered for reconciliation', (
   expect(unknown).toMatchObject({ status: 'IN_GRACE_PERIOD', unsettledOrders: [{ orderId: 'sub_1-c2-a1', attempt: 1 }] });
   expect(unknown.dunning?.lastDecline.code).toBe('GATEWAY_UNAVAILABLE');
 });
+
+test('after a hard decline, a soft one from a new card resumes retries from now on, not the missed ones in a burst', () => {
+  let s = applyChargeOutcome(create(), paid(create(), t0), t0);
+  s = beginRenewal(s);
+  const due = s.currentPeriod.startMs;
+  const hard = applyChargeOutcome(s, { outcome: 'declined', decline: { kind: 'hard', code: 'INVALID_STOPPED_CARD', message: '' } }, due);
+  // Day 4: the customer adds a card, which is soft-declined. The day-1 and day-3 retries are past.
+  const day4 = due + 4 * 86_400_000;
+  const softAgain = applyChargeOutcome(applyPaymentMethodUpdate(hard, 'pm_2'), soft, day4);
+  expect(softAgain.status).toBe('IN_GRACE_PERIOD');
+  expect(nextEvent(softAgain)).toEqual({ kind: 'retry', atMs: due + 5 * 86_400_000 });
+});
+
+test('a canceled subscription whose in-flight renewal hits a merchant error ends instead of blocking', () => {
+  let s = applyChargeOutcome(create(), paid(create(), t0), t0);
+  s = applyCancel(beginRenewal(s), s.currentPeriod.endMs);
+  const ended = applyChargeOutcome(s, { outcome: 'declined', decline: { kind: 'merchant', code: 'UNAUTHORIZED_KEY', message: '' } }, s.currentPeriod.startMs);
+  expect(ended).toMatchObject({ status: 'EXPIRED', blocked: null });
+  expect(nextEvent(ended)).toBeNull();
+});
