@@ -11,6 +11,7 @@ import { TossApiError } from '../src/gateway/toss-api-error';
 import type { TossPayment } from '../src/gateway/toss-types';
 import type { PaymentMethodsRepo } from '../src/db/payment-methods-repo';
 import type { LedgerEntry, PaymentsRepo } from '../src/db/payments-repo';
+import { recordApproved } from './approved-payment';
 
 export interface ChargeInput {
   subscriptionId: string;
@@ -50,24 +51,7 @@ const paid = (entry: LedgerEntry): ChargeOutcome => ({
 
 export function createChargeActivity(deps: ChargeDeps) {
   async function recordDone(input: ChargeInput, orderId: string, attempt: number, payment: TossPayment): Promise<ChargeOutcome> {
-    const entry = await deps.payments.record({
-      orderId,
-      subscriptionId: input.subscriptionId,
-      customerKey: input.customerKey,
-      cycle: input.cycle,
-      attempt,
-      amount: payment.totalAmount,
-      currency: input.currency,
-      status: 'DONE',
-      paymentKey: payment.paymentKey,
-      balanceAmount: payment.balanceAmount,
-      failureCode: null,
-      failureMessage: null,
-      dueAt: new Date(input.dueAtMs).toISOString(),
-      attemptedAt: new Date(input.attemptedAtMs).toISOString(),
-      approvedAt: new Date(Date.parse(payment.approvedAt)).toISOString(),
-    });
-    return paid(entry);
+    return paid(await recordApproved(deps.payments, { ...input, orderId, attempt }, payment));
   }
 
   /** A charge Toss already approved for this order (a lost response, an earlier attempt). */

@@ -1,6 +1,7 @@
 import { createChargeActivity, type ChargeDeps } from './charge-activity';
 import { createProjectionActivity } from './projection-activity';
 import { createRefundActivity } from './refund-activity';
+import { createSettlePurchaseActivity } from './settle-purchase-activity';
 import type { SubscriptionsRepo } from '../src/db/subscriptions-repo';
 
 export type ActivityDeps = ChargeDeps & { subscriptions: SubscriptionsRepo };
@@ -10,9 +11,11 @@ export function createActivities(deps: ActivityDeps) {
     chargeSubscription: createChargeActivity(deps),
     projectSubscription: createProjectionActivity(deps.subscriptions),
     refundPayment: createRefundActivity(deps),
+    settlePurchase: createSettlePurchaseActivity(deps),
   };
 }
 
 export type SubscriptionActivities = ReturnType<typeof createActivities>;
 export type { ChargeInput } from './charge-activity';
 export type { RefundInput, RefundResult } from './refund-activity';
+export type { SettlePurchaseInput } from './settle-purchase-activity';

@@ -73,8 +73,8 @@ function validateInput(input: RefundInput): void {
   if (input.reason.length === 0 || input.reason.length > MAX_REASON) {
     throw reject(`reason must be 1–${MAX_REASON} characters (Toss's cancelReason), got ${input.reason.length}`);
   }
-  if (input.kind !== 'refund' && input.kind !== 'revoke') {
-    throw reject(`kind must be 'refund' or 'revoke', got ${JSON.stringify(input.kind)}`);
+  if (input.kind !== 'refund' && input.kind !== 'revoke' && input.kind !== 'void') {
+    throw reject(`kind must be 'refund', 'revoke' or 'void', got ${JSON.stringify(input.kind)}`);
   }
   if (input.amount !== undefined && (!Number.isSafeInteger(input.amount) || input.amount <= 0)) {
     throw reject(`amount must be a positive integer of minor units (or absent for the whole remaining balance), got ${input.amount}`);

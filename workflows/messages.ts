@@ -22,6 +22,8 @@ export const REJECTION_TYPES = {
   rule: 'RuleRejected',
   declined: 'PaymentDeclined',
   refund: 'RefundRejected',
+  /** The gateway never confirmed an immediate charge: refused, looked up later, voided if it went through. */
+  unknown: 'PaymentOutcomeUnknown',
 } as const;
 
 export const stateQuery = defineQuery<SubscriptionSnapshot>('state');

@@ -223,3 +223,35 @@ test('operations landing while the previous change is being published are publis
   await handle.result();
   expect(await shown()).toEqual(['REVOKED', false, null, 'REVOKED']);
 });
+
+test('a top-up the gateway never confirms is refused (503, nothing changed); a later lookup finds the charge and voids it in full', async () => {
+  const { id, customerKey, first } = await subscribe('unknown-top-up', 'test-prepaid-monthly');
+  h.emulator.setLosingResponses(true);
+  const refused = await Promise.resolve(post(`/v1/subscriptions/${id}/top-up`)).finally(() => h.emulator.setLosingResponses(false));
+  expect(refused.status).toBe(503);
+  expect(refused.body.detail).toMatch(/did not confirm the top-up charge of 12000.*nothing changed.*refunded in full automatically/);
+
+  const pending = await get(id);
+  expect(pending).toMatchObject({ status: 'ACTIVE', expiresAt: first.expiresAt, unsettledPurchases: [{ amount: 12_000, what: 'top-up' }] });
+  const { orderId, nextCheckAt } = pending.unsettledPurchases[0];
+  // Toss did take the money: the answer was lost, not the charge.
+  expect(h.charges(customerKey).filter((c) => c.result === 'DONE').map((c) => c.orderId)).toEqual([first.lastPayment.paymentId, orderId]);
+  expect(await h.repos.payments.get(orderId)).toBeNull();
+
+  await h.skipTo(Date.parse(nextCheckAt) + 1_000);
+  let settled = await get(id);
+  for (let tries = 0; settled.unsettledPurchases.length > 0 && tries < 50; tries++) {
+    await new Promise((r) => setTimeout(r, 100));
+    settled = await get(id);
+  }
+  expect(settled).toMatchObject({ status: 'ACTIVE', expiresAt: first.expiresAt, unsettledPurchases: [] });
+  expect(settled.counters).toMatchObject({ amountCharged: 24_000, amountRefunded: 12_000 });
+  expect(await h.repos.payments.get(orderId)).toMatchObject({ status: 'CANCELED', balanceAmount: 0, amount: 12_000 });
+  expect(await h.repos.payments.refunds.get(`${orderId}-void`)).toMatchObject({ kind: 'void', amount: 12_000 });
+  const atToss = h.emulator.store.payments.get(h.charges(customerKey).find((c) => c.orderId === orderId)!.paymentKey!);
+  expect(atToss).toMatchObject({ status: 'CANCELED', balanceAmount: 0 });
+  // A second top-up works normally and uses a fresh order id.
+  const again = await post(`/v1/subscriptions/${id}/top-up`);
+  expect(again.status).toBe(200);
+  expect(again.body.lastPayment.paymentId).not.toBe(orderId);
+}, 60_000);

@@ -28,6 +28,7 @@ import {
   withPurchasePaid,
 } from '../src/domain/plan-change';
 import { topUpOutcome, topUpRejection } from '../src/domain/prepaid';
+import { withPurchaseCheckFailed, withPurchaseSettled, withPurchaseUnknown } from '../src/domain/purchase-reconciliation';
 import {
   applyRevoke,
   nextRefundId,
@@ -95,14 +96,23 @@ import {
   type PlanChangeRequest,
   type SubscriptionWorkflowInput,
 } from './messages';
-import { chargeSummary, purchaseSummary, refundSummary, waitSummary } from './summaries';
+import { chargeSummary, purchaseSummary, refundSummary, settleSummary, waitSummary } from './summaries';
 
 /** Bounded history: a new run every 12 cycles (SPEC §5), or earlier when the server suggests it. */
 export const CYCLES_PER_RUN = 12;
 
-const { chargeSubscription, projectSubscription, refundPayment } = proxyActivities<SubscriptionActivities>({
+const { chargeSubscription, projectSubscription, refundPayment, settlePurchase } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/**
+ * An immediate purchase answers a caller who is waiting: a short retry budget (about 10 s), then
+ * "outcome unknown" and a later lookup instead of minutes of silence.
+ */
+const { chargeSubscription: chargePurchase } = proxyActivities<SubscriptionActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
 });
 
 function failureOf(r: Rejection): ApplicationFailure {
@@ -193,18 +203,27 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     const outcome = await charge(
       { orderId, orderName: `${next.plan.name} ${what}`, amount, cycle: next.cycle, attempt: 1, dueAtMs: Date.now(), unsettled: [] },
       purchaseSummary(what, amount, next.plan.currency),
+      chargePurchase,
     );
     if (outcome.outcome === 'paid') {
       s = withPurchasePaid(next, outcome.payment, startsPeriod);
       return;
     }
+    if (outcome.outcome === 'unknown') {
+      s = withPurchaseUnknown(s, { orderId, amount, what, cycle: next.cycle }, Date.now());
+      throw ApplicationFailure.create({
+        type: REJECTION_TYPES.unknown,
+        message: `the payment gateway did not confirm the ${what} charge of ${amount} (${outcome.message}); nothing changed. If the charge went through, it is refunded in full automatically (order ${orderId}); try again later`,
+        nonRetryable: true,
+        details: ['UNKNOWN'],
+      });
+    }
     s = withPurchaseDeclined(s);
-    const why = outcome.outcome === 'declined' ? `${outcome.decline.code}: ${outcome.decline.message}` : outcome.message;
     throw ApplicationFailure.create({
       type: REJECTION_TYPES.declined,
-      message: `the ${what} charge of ${amount} was not approved (${why}); nothing changed`,
+      message: `the ${what} charge of ${amount} was not approved (${outcome.decline.code}: ${outcome.decline.message}); nothing changed`,
       nonRetryable: true,
-      details: [outcome.outcome === 'declined' ? outcome.decline.code : 'UNKNOWN'],
+      details: [outcome.decline.code],
     });
   }
 
@@ -323,9 +342,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     unsettled: SubscriptionState['unsettledOrders'];
   }
 
-  async function charge(order: ChargeOrder, summary: string): Promise<ChargeOutcome> {
+  async function charge(order: ChargeOrder, summary: string, activity = chargeSubscription): Promise<ChargeOutcome> {
     try {
-      return await chargeSubscription.executeWithOptions({ summary }, [
+      return await activity.executeWithOptions({ summary }, [
         {
           subscriptionId: s.subscriptionId,
           customerKey: s.customerKey,
@@ -357,6 +376,31 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     s = applyChargeOutcome(s, outcome, Date.now());
   }
 
+  /** Looks up a purchase the gateway never confirmed; voids it if it went through. */
+  async function settle(orderId: string): Promise<void> {
+    const order = s.unsettledPurchases.find((p) => p.orderId === orderId);
+    if (!order) return;
+    try {
+      const settlement = await settlePurchase.executeWithOptions({ summary: settleSummary(order, s.plan.currency) }, [
+        {
+          subscriptionId: s.subscriptionId,
+          customerKey: s.customerKey,
+          orderId,
+          currency: s.plan.currency,
+          cycle: order.cycle,
+          attempt: 1,
+          dueAtMs: order.attemptedAtMs,
+          attemptedAtMs: order.attemptedAtMs,
+          what: order.what,
+        },
+      ]);
+      s = withPurchaseSettled(s, orderId, settlement);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      s = withPurchaseCheckFailed(s, orderId, Date.now());
+    }
+  }
+
   async function run(event: SubscriptionEvent): Promise<void> {
     switch (event.kind) {
       case 'charge':
@@ -382,6 +426,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       case 'expire':
         s = expire(s, event.atMs);
         return;
+      case 'reconcile':
+        return settle(event.orderId);
     }
   }
 
@@ -390,7 +436,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     await publish();
     // Operations may take their turn while the projection runs: publish their result before deciding.
     if (busy || s.version !== publishedVersion) continue;
-    if (isTerminal(s.status)) break;
+    // An ended subscription stays open until every unconfirmed purchase is settled: no money is left behind.
+    if (isTerminal(s.status) && s.unsettledPurchases.length === 0) break;
     if (cyclesThisRun >= CYCLES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await publish();

@@ -1,7 +1,7 @@
 /** One-line texts for the Web UI's timer and activity summaries (SPEC §5). */
 import { formatLocal } from '../src/domain/calendar';
 import { formatMoney, type Currency } from '../src/domain/money';
-import { chargeFor, periodPrice, type SubscriptionEvent, type SubscriptionState } from '../src/domain/subscription';
+import { chargeFor, periodPrice, type SubscriptionEvent, type SubscriptionState, type UnsettledPurchase } from '../src/domain/subscription';
 
 export function chargeSummary(s: SubscriptionState): string {
   const { cycle, attempt, amount } = chargeFor(s);
@@ -16,6 +16,10 @@ export function purchaseSummary(what: string, amount: number, currency: Currency
 export function refundSummary(kind: 'refund' | 'revoke', paymentId: string, amount: number | undefined, currency: Currency): string {
   const how = amount === undefined ? 'full balance' : formatMoney(amount, currency);
   return `${kind === 'revoke' ? 'revoke: refund' : 'refund'} ${how} of ${paymentId}`;
+}
+
+export function settleSummary(order: UnsettledPurchase, currency: Currency): string {
+  return `look up unconfirmed ${order.what} charge ${formatMoney(order.amount, currency)} (${order.orderId}); void it if it went through`;
 }
 
 export function waitSummary(event: SubscriptionEvent, s: SubscriptionState): string {
@@ -37,5 +41,10 @@ export function waitSummary(event: SubscriptionEvent, s: SubscriptionState): str
       return `resume and charge ${price} on ${at}`;
     case 'expire':
       return `expires on ${at} (${event.cause})`;
+    case 'reconcile': {
+      const order = s.unsettledPurchases.find((p) => p.orderId === event.orderId);
+      const what = order ? `${order.what} charge ${formatMoney(order.amount, s.plan.currency)}` : 'charge';
+      return `look up the unconfirmed ${what} (${event.orderId}) on ${at}`;
+    }
   }
 }

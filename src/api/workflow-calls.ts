@@ -20,6 +20,7 @@ const STATUS_OF_REJECTION: Record<string, number> = {
   [REJECTION_TYPES.rule]: 422,
   [REJECTION_TYPES.declined]: 402,
   [REJECTION_TYPES.refund]: 422,
+  [REJECTION_TYPES.unknown]: 503,
 };
 
 /** The HTTP status of a domain rejection, whether it came back from the workflow or from a preview. */

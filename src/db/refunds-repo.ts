@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from './transaction';
 import type { LedgerStatus } from './payments-repo';
 
-export type RefundKind = 'refund' | 'revoke';
+/** `void`: an unconfirmed purchase found to have gone through after its operation was refused. */
+export type RefundKind = 'refund' | 'revoke' | 'void';
 
 /** What a payment is after a refund: fully given back, or partly. */
 export type RefundedStatus = Extract<LedgerStatus, 'CANCELED' | 'PARTIAL_CANCELED'>;

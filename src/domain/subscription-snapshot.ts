@@ -35,6 +35,8 @@ export interface SubscriptionSnapshot {
   blocked: null | { code: string; message: string };
   lastPayment: null | { paymentId: string; amount: number; refunded: number; approvedAt: string };
   revocation: null | { refund: RevokeRefund; at: string; refundedAmount: number; refundError: string | null };
+  /** Immediate charges the gateway never confirmed; each is looked up and voided if it went through. */
+  unsettledPurchases: { orderId: string; amount: number; what: string; attemptedAt: string; nextCheckAt: string }[];
   counters: SubscriptionState['counters'];
   cycle: number;
   createdAt: string;
@@ -112,6 +114,13 @@ export function snapshotOf(s: SubscriptionState): SubscriptionSnapshot {
     revocation: s.revocation
       ? { refund: s.revocation.refund, at: iso(s.revocation.atMs), refundedAmount: s.revocation.refundedAmount, refundError: s.revocation.refundError }
       : null,
+    unsettledPurchases: s.unsettledPurchases.map((p) => ({
+      orderId: p.orderId,
+      amount: p.amount,
+      what: p.what,
+      attemptedAt: iso(p.attemptedAtMs),
+      nextCheckAt: iso(p.nextCheckAtMs),
+    })),
     counters: s.counters,
     cycle: s.cycle,
     createdAt: iso(s.createdAtMs),

@@ -61,6 +61,19 @@ export interface Revocation {
   refundError: string | null;
 }
 
+export interface UnsettledPurchase {
+  orderId: string;
+  amount: number;
+  /** What the purchase was for, e.g. `plan change (CHARGE_FULL_PRICE)`, `top-up`. */
+  what: string;
+  /** The cycle its ledger row belongs to. */
+  cycle: number;
+  attemptedAtMs: number;
+  /** Lookups that could not reach the gateway yet. */
+  checks: number;
+  nextCheckAtMs: number;
+}
+
 export interface SubscriptionState {
   subscriptionId: string;
   customerKey: string;
@@ -103,6 +116,11 @@ export interface SubscriptionState {
   periodCreditCap: number;
   pendingChange: PendingPlanChange | null;
   pause: PauseState | null;
+  /**
+   * Immediate purchases the gateway never confirmed: the operation was refused, so if the money
+   * moved anyway it is found by a later lookup and given back (purchase-reconciliation.ts).
+   */
+  unsettledPurchases: UnsettledPurchase[];
   /** Immediate purchases (prorated or full-price plan changes, top-ups): they name their orders. */
   purchaseSeq: number;
   /** Refunds requested: they name their Idempotency-Keys. */
@@ -184,6 +202,7 @@ export function withStateDefaults(s: SubscriptionState): SubscriptionState {
     pendingChange: s.pendingChange ?? null,
     pause: s.pause ?? null,
     purchaseSeq: s.purchaseSeq ?? 0,
+    unsettledPurchases: s.unsettledPurchases ?? [],
     refundSeq: s.refundSeq ?? 0,
     revocation: s.revocation ?? null,
     counters: { ...s.counters, amountRefunded: s.counters.amountRefunded ?? 0 },

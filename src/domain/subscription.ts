@@ -7,6 +7,7 @@
  */
 import { anchorAt, daysLaterAt, periodOf, rebaseAnchor } from './calendar';
 import { dunningPhaseAt, dunningSchedule, nextRetryAfter } from './dunning';
+import { reconcileEvent, type ReconcileEvent } from './purchase-reconciliation';
 import { isTerminal, type SubscriptionStatus } from './subscription-status';
 import {
   assertAllowed,
@@ -62,6 +63,7 @@ export function newSubscription(input: CreateSubscriptionInput, nowMs: number): 
     pendingChange: null,
     pause: null,
     purchaseSeq: 0,
+    unsettledPurchases: [],
     refundSeq: 0,
     revocation: null,
     counters: { paidCycles: 0, chargeAttempts: 0, declinedAttempts: 0, amountCharged: 0, amountRefunded: 0 },
@@ -85,10 +87,19 @@ export type SubscriptionEvent =
   | { kind: 'pause'; atMs: number }
   /** The pause ends: a new period starts and is charged. */
   | { kind: 'resume'; atMs: number }
-  | { kind: 'expire'; atMs: number; cause: ExpireCause };
+  | { kind: 'expire'; atMs: number; cause: ExpireCause }
+  /** Look up an immediate purchase the gateway never confirmed (and void it if it went through). */
+  | ReconcileEvent;
 
 /** What the subscription waits for next, or null when only a message can move it. */
 export function nextEvent(s: SubscriptionState): SubscriptionEvent | null {
+  const reconcile = reconcileEvent(s);
+  const lifecycle = lifecycleEvent(s);
+  if (!reconcile || !lifecycle) return reconcile ?? lifecycle;
+  return reconcile.atMs < lifecycle.atMs ? reconcile : lifecycle;
+}
+
+function lifecycleEvent(s: SubscriptionState): SubscriptionEvent | null {
   if (isTerminal(s.status) || s.blocked) return null;
   if (s.chargeRequested) return { kind: 'charge', atMs: s.startsAtMs, reason: s.counters.chargeAttempts === 0 ? 'first' : 'requested' };
   switch (s.status) {

@@ -52,6 +52,8 @@ export function createTossEmulator(options: EmulatorOptions) {
   const store = new EmulatorStore(options.statePath);
   const mId = options.mId ?? 'tvivarepublica';
   let latencyMs = options.latencyMs ?? 0;
+  /** An incident at Toss: charges go through but their answers are lost, and lookups fail too. */
+  let losingResponses = false;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -209,6 +211,7 @@ export function createTossEmulator(options: EmulatorOptions) {
       store.payments.set(payment.paymentKey, payment);
       store.paymentKeyByOrderId.set(orderId, payment.paymentKey);
       record('DONE', payment.paymentKey);
+      if (losingResponses) return fail('FAILED_INTERNAL_SYSTEM_PROCESSING', 'response lost after approval (incident)');
       if (stored.card.losesFirstResponse && !store.lostResponses.has(orderId)) {
         store.lostResponses.add(orderId);
         return fail('FAILED_INTERNAL_SYSTEM_PROCESSING', 'response lost after approval');
@@ -220,6 +223,7 @@ export function createTossEmulator(options: EmulatorOptions) {
   app.get(
     '/v1/payments/orders/:orderId',
     protocol((req) => {
+      if (losingResponses) return fail('FAILED_INTERNAL_SYSTEM_PROCESSING', 'lookup failed (incident)');
       const key = store.paymentKeyByOrderId.get(String(req.params.orderId));
       const payment = key && store.payments.get(key);
       return payment ? { status: 200, body: payment } : fail('NOT_FOUND_PAYMENT');
@@ -299,6 +303,16 @@ export function createTossEmulator(options: EmulatorOptions) {
     res.status(204).end();
   });
 
+  app.put('/emulator/incident', (req, res) => {
+    const { losesResponses } = body(req);
+    if (typeof losesResponses !== 'boolean') {
+      res.status(400).json({ code: 'INVALID_REQUEST', message: 'losesResponses: boolean' });
+      return;
+    }
+    losingResponses = losesResponses;
+    res.status(204).end();
+  });
+
   app.post('/emulator/reset', (_req, res) => {
     store.reset();
     res.status(204).end();
@@ -311,5 +325,11 @@ export function createTossEmulator(options: EmulatorOptions) {
     res.status(reply.status).json(reply.body);
   });
 
-  return { app, store, setLatency: (ms: number) => void (latencyMs = ms) };
+  return {
+    app,
+    store,
+    setLatency: (ms: number) => void (latencyMs = ms),
+    /** Charges approve but answer 500, order lookups answer 500: the gateway's outcome is unknown. */
+    setLosingResponses: (on: boolean) => void (losingResponses = on),
+  };
 }

@@ -1,0 +1,36 @@
+/** Writing a payment Toss approved into the ledger: shared by charging and by reconciling a charge. */
+import type { LedgerEntry, PaymentsRepo } from '../src/db/payments-repo';
+import type { TossPayment } from '../src/gateway/toss-types';
+
+/** Which attempt of which subscription an order was: the ledger row's own columns. */
+export interface OrderContext {
+  subscriptionId: string;
+  customerKey: string;
+  orderId: string;
+  currency: string;
+  cycle: number;
+  attempt: number;
+  dueAtMs: number;
+  /** Workflow time of the attempt. */
+  attemptedAtMs: number;
+}
+
+export function recordApproved(payments: PaymentsRepo, order: OrderContext, payment: TossPayment): Promise<LedgerEntry> {
+  return payments.record({
+    orderId: order.orderId,
+    subscriptionId: order.subscriptionId,
+    customerKey: order.customerKey,
+    cycle: order.cycle,
+    attempt: order.attempt,
+    amount: payment.totalAmount,
+    currency: order.currency,
+    status: 'DONE',
+    paymentKey: payment.paymentKey,
+    balanceAmount: payment.balanceAmount,
+    failureCode: null,
+    failureMessage: null,
+    dueAt: new Date(order.dueAtMs).toISOString(),
+    attemptedAt: new Date(order.attemptedAtMs).toISOString(),
+    approvedAt: new Date(Date.parse(payment.approvedAt)).toISOString(),
+  });
+}
