@@ -59,7 +59,7 @@ export const deferBody = z.strictObject({ until: LOCAL_DATE });
 export const pauseBody = z.strictObject({ until: LOCAL_DATE });
 
 export const revokeBody = z.strictObject({
-  refund: z.enum(REVOKE_REFUNDS as [string, ...string[]]).transform((r) => r as (typeof REVOKE_REFUNDS)[number]),
+  refund: z.enum(REVOKE_REFUNDS),
   reason: REASON.optional(),
 });
 

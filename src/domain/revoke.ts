@@ -13,7 +13,7 @@ import {
   type SubscriptionState,
 } from './subscription-state';
 
-export const REVOKE_REFUNDS: readonly RevokeRefund[] = ['none', 'prorated', 'full'];
+export const REVOKE_REFUNDS = ['none', 'prorated', 'full'] as const satisfies readonly RevokeRefund[];
 
 /** Idempotency-Key of the next refund: deterministic, so a retried activity refunds once. */
 export function nextRefundId(s: SubscriptionState): string {
