@@ -166,6 +166,7 @@ test('intro price for the first periods, once per customer and product; resubscr
 test('cancel and the renewal charge at the renewal instant, both orders: cancel first ends it unpaid; charge first renews once, then ends', async () => {
   const cancelFirst = await subscribe('race-cancel-first');
   const chargeFirst = await subscribe('race-charge-first');
+  recorded['cancel-during-renewal-charge'] = chargeFirst.id;
 
   // The cancel is taken one second before the renewal instant: no renewal charge, it ends there.
   const firstEnd = Date.parse(cancelFirst.first.currentPeriod.end);
@@ -226,6 +227,7 @@ test('operations landing while the previous change is being published are publis
 
 test('a top-up the gateway never confirms is refused (503, nothing changed); a later lookup finds the charge and voids it in full', async () => {
   const { id, customerKey, first } = await subscribe('unknown-top-up', 'test-prepaid-monthly');
+  recorded['unconfirmed-top-up-voided'] = id;
   h.emulator.setLosingResponses(true);
   const refused = await Promise.resolve(post(`/v1/subscriptions/${id}/top-up`)).finally(() => h.emulator.setLosingResponses(false));
   expect(refused.status).toBe(503);
