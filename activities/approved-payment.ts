@@ -1,5 +1,5 @@
 /** Writing a payment Toss approved into the ledger: shared by charging and by reconciling a charge. */
-import type { LedgerEntry, PaymentsRepo } from '../src/db/payments-repo';
+import type { LedgerEntry, LedgerStatus, PaymentsRepo } from '../src/db/payments-repo';
 import type { TossPayment } from '../src/gateway/toss-types';
 
 /** Which attempt of which subscription an order was: the ledger row's own columns. */
@@ -15,6 +15,11 @@ export interface OrderContext {
   attemptedAtMs: number;
 }
 
+/** The ledger status of a payment Toss took: refunded since (by hand, or by an earlier void) or not. */
+function ledgerStatusOf(payment: TossPayment): LedgerStatus {
+  return payment.status === 'CANCELED' || payment.status === 'PARTIAL_CANCELED' ? payment.status : 'DONE';
+}
+
 export function recordApproved(payments: PaymentsRepo, order: OrderContext, payment: TossPayment): Promise<LedgerEntry> {
   return payments.record({
     orderId: order.orderId,
@@ -24,7 +29,7 @@ export function recordApproved(payments: PaymentsRepo, order: OrderContext, paym
     attempt: order.attempt,
     amount: payment.totalAmount,
     currency: order.currency,
-    status: 'DONE',
+    status: ledgerStatusOf(payment),
     paymentKey: payment.paymentKey,
     balanceAmount: payment.balanceAmount,
     failureCode: null,

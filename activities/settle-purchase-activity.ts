@@ -1,13 +1,14 @@
 /**
- * Reconciling an immediate purchase the gateway never confirmed (purchase-reconciliation.ts).
- * The operation was refused, so a charge found at Toss is recorded and then voided in full through
- * the refund path, with the deterministic refund id `<orderId>-void`: a retry never refunds twice.
+ * Reconciling a charge the gateway never confirmed and whose operation did not go on
+ * (purchase-reconciliation.ts). A charge found at Toss is recorded, then voided in full through the
+ * refund path with the deterministic refund id `<orderId>-void`, so a retry never refunds twice.
  */
+import { ApplicationFailure } from '@temporalio/activity';
 import type { PurchaseSettlement } from '../src/domain/purchase-reconciliation';
 import type { PaymentGateway } from '../src/gateway/payment-gateway';
 import type { PaymentsRepo } from '../src/db/payments-repo';
 import { recordApproved, type OrderContext } from './approved-payment';
-import { createRefundActivity } from './refund-activity';
+import { createRefundActivity, REFUND_REJECTED } from './refund-activity';
 
 export interface SettlePurchaseInput extends OrderContext {
   what: string;
@@ -18,8 +19,10 @@ export interface SettlePurchaseDeps {
   payments: PaymentsRepo;
 }
 
-/** Statuses of an order that never took money (Toss's payment statuses). */
-const NOT_CHARGED = new Set(['ABORTED', 'EXPIRED', 'READY', 'IN_PROGRESS', 'WAITING_FOR_DEPOSIT']);
+/** Toss statuses of an order that took no money and never will. */
+const NEVER_CHARGED = new Set(['ABORTED', 'EXPIRED']);
+/** Toss statuses of an order that took money (some of it may have been given back since). */
+const CHARGED = new Set(['DONE', 'CANCELED', 'PARTIAL_CANCELED']);
 
 export const voidRefundIdFor = (orderId: string) => `${orderId}-void`;
 
@@ -28,20 +31,38 @@ export function createSettlePurchaseActivity(deps: SettlePurchaseDeps) {
 
   return async function settlePurchase(input: SettlePurchaseInput): Promise<PurchaseSettlement> {
     const refundId = voidRefundIdFor(input.orderId);
-    let recorded = await deps.payments.get(input.orderId);
-    if (!recorded) {
+    let entry = await deps.payments.get(input.orderId);
+    if (entry?.status === 'DECLINED') return { outcome: 'notCharged' };
+    if (!entry) {
       // A gateway error here (still down) fails the activity; the workflow looks again later.
       const payment = await deps.gateway.getPaymentByOrderId(input.orderId);
-      if (!payment || NOT_CHARGED.has(payment.status)) return { outcome: 'notCharged' };
-      recorded = await recordApproved(deps.payments, input, payment);
+      if (!payment || NEVER_CHARGED.has(payment.status)) return { outcome: 'notCharged' };
+      if (!CHARGED.has(payment.status)) {
+        throw ApplicationFailure.retryable(`order ${input.orderId} is still ${payment.status} at Toss`, 'PaymentNotFinal');
+      }
+      entry = await recordApproved(deps.payments, input, payment);
     }
-    const result = await refund({
-      subscriptionId: input.subscriptionId,
-      paymentId: input.orderId,
-      refundId,
-      reason: `voided: the ${input.what} was refused while this charge's outcome was unknown`.slice(0, 200),
-      kind: 'void',
-    });
-    return { outcome: 'voided', amount: result.amount, refundId };
+
+    // Our own void already ran (a retry after a crash): answer from its record.
+    const voided = await deps.payments.refunds.get(refundId);
+    if (voided) return { outcome: 'voided', charged: entry.amount, amount: voided.amount };
+    // Refunded in full some other way (e.g. by hand in Toss's console): nothing left to give back.
+    if ((entry.balanceAmount ?? entry.amount) === 0) return { outcome: 'voided', charged: entry.amount, amount: 0 };
+    try {
+      const result = await refund({
+        subscriptionId: input.subscriptionId,
+        paymentId: input.orderId,
+        refundId,
+        reason: `voided: the ${input.what} did not go on while this charge's outcome was unknown`.slice(0, 200),
+        kind: 'void',
+      });
+      return { outcome: 'voided', charged: entry.amount, amount: result.amount };
+    } catch (error) {
+      // Toss refused (retrying cannot change that): an operator has to look at it.
+      if (error instanceof ApplicationFailure && error.type === REFUND_REJECTED) {
+        return { outcome: 'voidFailed', charged: entry.amount, reason: error.message };
+      }
+      throw error;
+    }
   };
 }

@@ -194,7 +194,7 @@ test('cancel and the renewal charge at the renewal instant, both orders: cancel 
 });
 
 test('operations landing while the previous change is being published are published too (Web UI and projection)', async () => {
-  const { id } = await subscribe('mid-publish');
+  const { id, first } = await subscribe('mid-publish');
   const handle = h.env.client.workflow.getHandle(workflowIdFor(id));
   const shown = async () => {
     const sa = (await handle.describe()).typedSearchAttributes;
@@ -205,6 +205,8 @@ test('operations landing while the previous change is being published are publis
     expect(await shown()).toEqual(expected);
   };
 
+  // The first charge's ACTIVE is published before the hold, so the hold catches CANCELED's publish.
+  await eventually(['ACTIVE', true, first.nextBillingAt, 'ACTIVE']);
   // A restore arriving while CANCELED is being published: the subscription renews again, and says so.
   let hold = h.holdNext('projectSubscription', id);
   expect((await post(`/v1/subscriptions/${id}/cancel`)).status).toBe(200);

@@ -101,18 +101,25 @@ import { chargeSummary, purchaseSummary, refundSummary, settleSummary, waitSumma
 /** Bounded history: a new run every 12 cycles (SPEC §5), or earlier when the server suggests it. */
 export const CYCLES_PER_RUN = 12;
 
-const { chargeSubscription, projectSubscription, refundPayment, settlePurchase } = proxyActivities<SubscriptionActivities>({
+const { chargeSubscription, projectSubscription, refundPayment } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
 /**
- * An immediate purchase answers a caller who is waiting: a short retry budget (about 10 s), then
- * "outcome unknown" and a later lookup instead of minutes of silence.
+ * An immediate purchase answers a caller who is waiting: a short retry budget (about 10 s when Toss
+ * answers errors), then "outcome unknown" and a later lookup instead of minutes of silence. Each
+ * attempt outlives the Toss client's 30 s timeout, so attempts never overlap.
  */
 const { chargeSubscription: chargePurchase } = proxyActivities<SubscriptionActivities>({
-  startToCloseTimeout: '15 seconds',
+  startToCloseTimeout: '35 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
+});
+
+/** A lookup holds the subscription's turn: it tries briefly, and its own schedule backs off. */
+const { settlePurchase } = proxyActivities<SubscriptionActivities>({
+  startToCloseTimeout: '35 seconds',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 2 },
 });
 
 function failureOf(r: Rejection): ApplicationFailure {
@@ -388,7 +395,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
           orderId,
           currency: s.plan.currency,
           cycle: order.cycle,
-          attempt: 1,
+          attempt: order.attempt,
           dueAtMs: order.attemptedAtMs,
           attemptedAtMs: order.attemptedAtMs,
           what: order.what,
@@ -431,6 +438,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     }
   }
 
+  /** Before a run closes: in-flight updates (a refund, say) answer, and their result is published. */
+  async function drain(): Promise<void> {
+    for (;;) {
+      await condition(() => allHandlersFinished() && !busy);
+      if (s.version === publishedVersion) return;
+      await publish();
+    }
+  }
+
   for (;;) {
     await condition(() => !busy);
     await publish();
@@ -439,8 +455,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     // An ended subscription stays open until every unconfirmed purchase is settled: no money is left behind.
     if (isTerminal(s.status) && s.unsettledPurchases.length === 0) break;
     if (cyclesThisRun >= CYCLES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await publish();
+      await drain();
       return continueAsNew<typeof subscriptionWorkflow>({ create: input.create, state: s });
     }
     const seen = messages;
@@ -461,9 +476,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       busy = false;
     }
   }
-  // Updates still in flight (e.g. waiting on this attempt) answer before the run closes.
-  await condition(allHandlersFinished);
-  await publish();
+  await drain();
   return snapshot();
 }
 

@@ -1,8 +1,9 @@
 /**
- * Immediate purchases whose outcome the gateway never confirmed (SPEC §8: no money is lost).
- * The operation that asked for the charge was refused, so the customer was told nothing changed;
- * if the charge went through anyway, a later lookup finds it and gives the money back in full.
- * Lookups back off from minutes to a day and never give up: an unconfirmed order stays on the
+ * Charges whose outcome the gateway never confirmed, and whose operation did not go on (SPEC §8:
+ * no money is lost). An immediate purchase (plan change, top-up) was refused, so the customer was
+ * told nothing changed; a renewal attempt was left unconfirmed when the subscription ended. If such
+ * a charge went through anyway, a later lookup finds it and gives the money back in full. Lookups
+ * back off from minutes to a day and never give up: an unconfirmed order stays on the
  * subscription, visible to operators, until the gateway answers.
  */
 import { touched, type SubscriptionState, type UnsettledPurchase } from './subscription-state';
@@ -16,8 +17,14 @@ export function checkDelayMs(checks: number): number {
   return Math.min(FIRST_CHECK_AFTER_MS * 3 ** checks, LONGEST_CHECK_GAP_MS);
 }
 
-/** What a lookup found: the order never went through, or it did and has been voided (refunded in full). */
-export type PurchaseSettlement = { outcome: 'notCharged' } | { outcome: 'voided'; amount: number; refundId: string };
+/**
+ * What a lookup found: the order never took money; or it did (`charged`) and `amount` of it has
+ * now been given back (0 when it had been refunded already); or Toss refused to give it back.
+ */
+export type PurchaseSettlement =
+  | { outcome: 'notCharged' }
+  | { outcome: 'voided'; charged: number; amount: number }
+  | { outcome: 'voidFailed'; charged: number; reason: string };
 
 export interface ReconcileEvent {
   kind: 'reconcile';
@@ -25,18 +32,40 @@ export interface ReconcileEvent {
   orderId: string;
 }
 
+const unsettled = (order: Omit<UnsettledPurchase, 'checks' | 'nextCheckAtMs' | 'attemptedAtMs'>, nowMs: number): UnsettledPurchase => ({
+  ...order,
+  attemptedAtMs: nowMs,
+  checks: 0,
+  nextCheckAtMs: nowMs + checkDelayMs(0),
+});
+
 /** The refused operation's order, remembered for a lookup; its order id is never reused. */
 export function withPurchaseUnknown(
   s: SubscriptionState,
   order: { orderId: string; amount: number; what: string; cycle: number },
   nowMs: number,
 ): SubscriptionState {
-  const unsettled: UnsettledPurchase = { ...order, attemptedAtMs: nowMs, checks: 0, nextCheckAtMs: nowMs + checkDelayMs(0) };
   return touched(s, {
     purchaseSeq: s.purchaseSeq + 1,
-    unsettledPurchases: [...s.unsettledPurchases, unsettled],
+    unsettledPurchases: [...s.unsettledPurchases, unsettled({ ...order, attempt: 1 }, nowMs)],
     counters: { ...s.counters, chargeAttempts: s.counters.chargeAttempts + 1 },
   });
+}
+
+/**
+ * An ending subscription hands its unconfirmed renewal attempts to reconciliation: nothing will
+ * look them up before a next attempt any more, and a renewal that went through after the end must
+ * be given back. Spread into the ending transition's patch.
+ */
+export function unsettledOrdersToReconcile(
+  s: SubscriptionState,
+  renewalAmount: number,
+  nowMs: number,
+): Pick<SubscriptionState, 'unsettledOrders' | 'unsettledPurchases'> {
+  const handedOver = s.unsettledOrders.map((o) =>
+    unsettled({ orderId: o.orderId, attempt: o.attempt, amount: renewalAmount, what: `renewal #${s.cycle}`, cycle: s.cycle }, nowMs),
+  );
+  return { unsettledOrders: [], unsettledPurchases: [...s.unsettledPurchases, ...handedOver] };
 }
 
 /** The earliest lookup due, if any order is unconfirmed. */
@@ -47,16 +76,18 @@ export function reconcileEvent(s: SubscriptionState): ReconcileEvent | null {
 
 /** A voided charge counts as charged and refunded, so the counters match the gateway's records. */
 export function withPurchaseSettled(s: SubscriptionState, orderId: string, settlement: PurchaseSettlement): SubscriptionState {
+  const order = s.unsettledPurchases.find((p) => p.orderId === orderId);
   const unsettledPurchases = s.unsettledPurchases.filter((p) => p.orderId !== orderId);
   if (settlement.outcome === 'notCharged') return touched(s, { unsettledPurchases });
-  return touched(s, {
-    unsettledPurchases,
-    counters: {
-      ...s.counters,
-      amountCharged: s.counters.amountCharged + settlement.amount,
-      amountRefunded: s.counters.amountRefunded + settlement.amount,
-    },
-  });
+  const refunded = settlement.outcome === 'voided' ? settlement.amount : 0;
+  const counters = {
+    ...s.counters,
+    amountCharged: s.counters.amountCharged + settlement.charged,
+    amountRefunded: s.counters.amountRefunded + refunded,
+  };
+  if (settlement.outcome === 'voided') return touched(s, { unsettledPurchases, counters });
+  const failure = { orderId, amount: order?.amount ?? settlement.charged, reason: settlement.reason };
+  return touched(s, { unsettledPurchases, counters, voidFailures: [...s.voidFailures, failure] });
 }
 
 /** The gateway still did not answer: look again later. */

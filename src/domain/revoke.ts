@@ -3,6 +3,8 @@
  * nothing else; a revoke removes access at once, stops renewal and may refund the latest payment.
  */
 import { creditAt } from './plan-change';
+import { unsettledOrdersToReconcile } from './purchase-reconciliation';
+import { periodPrice } from './subscription';
 import { isTerminal } from './subscription-status';
 import {
   ruleRejection,
@@ -76,6 +78,7 @@ export function applyRevoke(s: SubscriptionState, refund: RevokeRefund, atMs: nu
     pause: null,
     pendingChange: null,
     revocation: { refund, atMs, refundedAmount: 0, refundError: null },
+    ...unsettledOrdersToReconcile(s, periodPrice(s), atMs),
   });
 }
 

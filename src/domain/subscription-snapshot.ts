@@ -37,6 +37,8 @@ export interface SubscriptionSnapshot {
   revocation: null | { refund: RevokeRefund; at: string; refundedAmount: number; refundError: string | null };
   /** Immediate charges the gateway never confirmed; each is looked up and voided if it went through. */
   unsettledPurchases: { orderId: string; amount: number; what: string; attemptedAt: string; nextCheckAt: string }[];
+  /** Charges found to have gone through whose void Toss refused: refund them by hand. */
+  voidFailures: SubscriptionState['voidFailures'];
   counters: SubscriptionState['counters'];
   cycle: number;
   createdAt: string;
@@ -121,6 +123,7 @@ export function snapshotOf(s: SubscriptionState): SubscriptionSnapshot {
       attemptedAt: iso(p.attemptedAtMs),
       nextCheckAt: iso(p.nextCheckAtMs),
     })),
+    voidFailures: s.voidFailures,
     counters: s.counters,
     cycle: s.cycle,
     createdAt: iso(s.createdAtMs),

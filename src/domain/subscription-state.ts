@@ -66,8 +66,9 @@ export interface UnsettledPurchase {
   amount: number;
   /** What the purchase was for, e.g. `plan change (CHARGE_FULL_PRICE)`, `top-up`. */
   what: string;
-  /** The cycle its ledger row belongs to. */
+  /** The cycle and attempt its ledger row belongs to (an immediate purchase is attempt 1). */
   cycle: number;
+  attempt: number;
   attemptedAtMs: number;
   /** Lookups that could not reach the gateway yet. */
   checks: number;
@@ -121,6 +122,8 @@ export interface SubscriptionState {
    * moved anyway it is found by a later lookup and given back (purchase-reconciliation.ts).
    */
   unsettledPurchases: UnsettledPurchase[];
+  /** Charges found to have gone through whose void Toss refused: an operator refunds them by hand. */
+  voidFailures: { orderId: string; amount: number; reason: string }[];
   /** Immediate purchases (prorated or full-price plan changes, top-ups): they name their orders. */
   purchaseSeq: number;
   /** Refunds requested: they name their Idempotency-Keys. */
@@ -203,6 +206,7 @@ export function withStateDefaults(s: SubscriptionState): SubscriptionState {
     pause: s.pause ?? null,
     purchaseSeq: s.purchaseSeq ?? 0,
     unsettledPurchases: s.unsettledPurchases ?? [],
+    voidFailures: s.voidFailures ?? [],
     refundSeq: s.refundSeq ?? 0,
     revocation: s.revocation ?? null,
     counters: { ...s.counters, amountRefunded: s.counters.amountRefunded ?? 0 },

@@ -7,7 +7,7 @@
  */
 import { anchorAt, daysLaterAt, periodOf, rebaseAnchor } from './calendar';
 import { dunningPhaseAt, dunningSchedule, nextRetryAfter } from './dunning';
-import { reconcileEvent, type ReconcileEvent } from './purchase-reconciliation';
+import { reconcileEvent, unsettledOrdersToReconcile, type ReconcileEvent } from './purchase-reconciliation';
 import { isTerminal, type SubscriptionStatus } from './subscription-status';
 import {
   assertAllowed,
@@ -64,6 +64,7 @@ export function newSubscription(input: CreateSubscriptionInput, nowMs: number): 
     pause: null,
     purchaseSeq: 0,
     unsettledPurchases: [],
+    voidFailures: [],
     refundSeq: 0,
     revocation: null,
     counters: { paidCycles: 0, chargeAttempts: 0, declinedAttempts: 0, amountCharged: 0, amountRefunded: 0 },
@@ -250,7 +251,8 @@ export function enterHold(s: SubscriptionState, nowMs: number): SubscriptionStat
 
 export function expire(s: SubscriptionState, nowMs: number): SubscriptionState {
   const status: SubscriptionStatus = s.status === 'INCOMPLETE' ? 'INCOMPLETE_EXPIRED' : 'EXPIRED';
-  return touched(s, { status, endedAtMs: nowMs, chargeRequested: false, pause: null, pendingChange: null });
+  const reconcile = unsettledOrdersToReconcile(s, periodPrice(s), nowMs);
+  return touched(s, { status, endedAtMs: nowMs, chargeRequested: false, pause: null, pendingChange: null, ...reconcile });
 }
 
 // ---- messages -------------------------------------------------------------------------------

@@ -79,6 +79,9 @@ test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every 
   expect(charges).toHaveLength(1);
 
   // Issue 3's acceptance: preview a plan change, apply it, and the charge equals the preview to the won.
+  // Proration counts local (Seoul) days: keep preview and apply on the same one.
+  const msToSeoulMidnight = 86_400_000 - ((Date.now() + 9 * 3_600_000) % 86_400_000);
+  if (msToSeoulMidnight < 10_000) await new Promise((r) => setTimeout(r, msToSeoulMidnight + 1_000));
   const subUrl = `${apiUrl}/v1/subscriptions/${sub.subscriptionId}`;
   const previewRes = await post(`${subUrl}/plan-change/preview`, { planId: 'pro-monthly', mode: 'CHARGE_PRORATED_PRICE' });
   expect(previewRes.status).toBe(200);

@@ -6,7 +6,8 @@ import {
   withPurchaseSettled,
   withPurchaseUnknown,
 } from '../../src/domain/purchase-reconciliation';
-import { applyChargeOutcome, applyCancel, expire, newSubscription, nextEvent, type SubscriptionState } from '../../src/domain/subscription';
+import { applyRevoke } from '../../src/domain/revoke';
+import { applyChargeOutcome, applyCancel, beginRenewal, expire, newSubscription, nextEvent, type SubscriptionState } from '../../src/domain/subscription';
 
 const plan: Plan = { id: 'p', product: 'x', name: 'P', price: 9_900, currency: 'KRW', interval: { unit: 'month', count: 1 }, autoRenew: true, dunning: DEFAULT_DUNNING_POLICY };
 const t0 = Date.parse('2025-03-10T01:00:00Z');
@@ -28,7 +29,7 @@ test('an unconfirmed purchase changes nothing but is looked up before the next r
   expect(nextEvent(u)).toEqual({ kind: 'reconcile', atMs: t0 + 11 * MIN, orderId: 'sub_r-p1' });
   const stillDown = withPurchaseCheckFailed(u, 'sub_r-p1', t0 + 11 * MIN);
   expect(reconcileEvent(stillDown)).toEqual({ kind: 'reconcile', atMs: t0 + 41 * MIN, orderId: 'sub_r-p1' });
-  const voided = withPurchaseSettled(stillDown, 'sub_r-p1', { outcome: 'voided', amount: 5_000, refundId: 'sub_r-p1-void' });
+  const voided = withPurchaseSettled(stillDown, 'sub_r-p1', { outcome: 'voided', charged: 5_000, amount: 5_000 });
   expect(voided.unsettledPurchases).toEqual([]);
   expect(voided.counters).toMatchObject({ amountCharged: 9_900 + 5_000, amountRefunded: 5_000 });
   expect(nextEvent(voided)).toEqual(nextEvent(s));
@@ -43,4 +44,27 @@ test('a renewal due before the lookup comes first; an ended subscription still g
   const ended = expire(applyCancel(late, t0), s.currentPeriod.endMs);
   expect(ended.status).toBe('EXPIRED');
   expect(nextEvent(ended)).toMatchObject({ kind: 'reconcile', orderId: 'sub_r-p1' });
+});
+
+test('an ending subscription hands unconfirmed renewal attempts to reconciliation (expiry, revoke)', () => {
+  const s = beginRenewal(active());
+  const unknown = applyChargeOutcome(s, { outcome: 'unknown', order: { orderId: 'sub_r-c2-a1', attempt: 1 }, message: 'timeout' }, s.currentPeriod.startMs);
+  expect(unknown.unsettledOrders).toHaveLength(1);
+  for (const ended of [applyCancel(unknown, s.currentPeriod.startMs + MIN), applyRevoke(unknown, 'none', s.currentPeriod.startMs + MIN)]) {
+    expect(ended.status === 'EXPIRED' || ended.status === 'REVOKED').toBe(true);
+    expect(ended.unsettledOrders).toEqual([]);
+    expect(ended.unsettledPurchases).toEqual([
+      expect.objectContaining({ orderId: 'sub_r-c2-a1', attempt: 1, cycle: 2, amount: 9_900, what: 'renewal #2', nextCheckAtMs: s.currentPeriod.startMs + 11 * MIN }),
+    ]);
+    expect(nextEvent(ended)).toMatchObject({ kind: 'reconcile', orderId: 'sub_r-c2-a1' });
+  }
+});
+
+test('a void Toss refuses is left for an operator, counted as charged, and no longer looked up', () => {
+  const u = withPurchaseUnknown(active(), { orderId: 'sub_r-p1', amount: 5_000, what: 'top-up', cycle: 1 }, t0 + MIN);
+  const failed = withPurchaseSettled(u, 'sub_r-p1', { outcome: 'voidFailed', charged: 5_000, reason: 'NOT_CANCELABLE_PAYMENT' });
+  expect(failed.unsettledPurchases).toEqual([]);
+  expect(failed.voidFailures).toEqual([{ orderId: 'sub_r-p1', amount: 5_000, reason: 'NOT_CANCELABLE_PAYMENT' }]);
+  expect(failed.counters).toMatchObject({ amountCharged: 9_900 + 5_000, amountRefunded: 0 });
+  expect(nextEvent(failed)?.kind).toBe('renew');
 });
