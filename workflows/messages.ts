@@ -51,6 +51,8 @@ export const retryChargeUpdate = defineUpdate<SubscriptionSnapshot>('retryCharge
 export interface PlanChangeRequest {
   plan: Plan;
   mode?: ReplacementMode;
+  /** The preview's `chargeNow`: the change happens only if it still charges exactly that. */
+  expectedChargeNow?: number;
 }
 export interface PlanChangeResult {
   subscription: SubscriptionSnapshot;

@@ -259,3 +259,25 @@ test('a top-up the gateway never confirms is refused (503, nothing changed); a l
   expect(again.status).toBe(200);
   expect(again.body.lastPayment.paymentId).not.toBe(orderId);
 }, 60_000);
+
+test("a change applied with its preview's amount charges exactly that, or nothing once days have passed since the preview", async () => {
+  const { id, customerKey } = await subscribe('quote-lock', 'test-downgrade-monthly');
+  const body = { planId: 'test-monthly', mode: 'CHARGE_PRORATED_PRICE' };
+  const preview = (await post(`/v1/subscriptions/${id}/plan-change/preview`, body)).body;
+  expect(preview.chargeNow).toBeGreaterThan(0);
+
+  await h.skipTo(Date.parse(preview.at) + 2 * DAY_MS);
+  const before = await get(id);
+  const stale = await post(`/v1/subscriptions/${id}/plan-change`, { ...body, expectedChargeNow: preview.chargeNow });
+  expect(stale.status).toBe(409);
+  expect(stale.body.detail).toMatch(new RegExp(`would now charge \\d+, not the previewed ${preview.chargeNow}.*preview again`));
+  expect(await get(id)).toMatchObject({ version: before.version, planId: 'test-downgrade-monthly' });
+  expect(h.charges(customerKey)).toHaveLength(1);
+
+  const fresh = (await post(`/v1/subscriptions/${id}/plan-change/preview`, body)).body;
+  expect(fresh.chargeNow).toBeLessThan(preview.chargeNow);
+  const applied = await post(`/v1/subscriptions/${id}/plan-change`, { ...body, expectedChargeNow: fresh.chargeNow });
+  expect(applied.status).toBe(200);
+  expect(applied.body.quote.chargeNow).toBe(fresh.chargeNow);
+  expect(h.charges(customerKey).map((c) => c.amount)).toEqual([5_000, fresh.chargeNow]);
+});

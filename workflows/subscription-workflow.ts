@@ -23,6 +23,7 @@ import { applyPause, applyResume, beginResume, pauseRejection, resumeRejection, 
 import {
   planChangeOutcome,
   planChangeRejection,
+  quoteMismatch,
   quoteView,
   withPurchaseDeclined,
   withPurchasePaid,
@@ -234,14 +235,21 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     });
   }
 
-  const changePlan = ({ plan, mode }: PlanChangeRequest) =>
+  const changePlan = ({ plan, mode, expectedChargeNow }: PlanChangeRequest) =>
     exclusively(async () => {
+      // Decided again on the state this turn sees: a renewal or message may have gone first.
       const { quote, next } = planChangeOutcome(s, plan, mode, Date.now());
+      rejectIf(quoteMismatch(quote, expectedChargeNow));
       if (quote.chargeNow > 0) await purchase(next, quote.chargeNow, `plan change (${quote.mode})`, quote.mode === 'CHARGE_FULL_PRICE');
       else s = next;
       return { subscription: snapshot(), quote: quoteView(quote) };
     });
-  setHandler(changePlanUpdate, changePlan, { validator: ({ plan, mode }) => rejectIf(planChangeRejection(s, plan, mode)) });
+  setHandler(changePlanUpdate, changePlan, {
+    validator: ({ plan, mode, expectedChargeNow }) => {
+      rejectIf(planChangeRejection(s, plan, mode));
+      rejectIf(quoteMismatch(planChangeOutcome(s, plan, mode, Date.now()).quote, expectedChargeNow));
+    },
+  });
   setHandler(changePlanSignal, (request) => void fireAndForget('changePlan', () => changePlan(request)));
 
   const defer = ({ until }: { until: string }) => exclusively(() => ((s = applyDefer(s, until)), snapshot()));

@@ -49,10 +49,15 @@ export const schedulePreviewBody = z.strictObject({
 const LOCAL_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a local date YYYY-MM-DD (in the subscription\'s time zone)');
 const REASON = z.string().min(1).max(200);
 
-export const planChangeBody = z.strictObject({
+export const planChangePreviewBody = z.strictObject({
   planId: ID,
   /** One of the five replacement modes; absent = the default for this kind of change. */
   mode: z.enum(REPLACEMENT_MODES).optional(),
+});
+
+export const planChangeBody = planChangePreviewBody.extend({
+  /** The preview's `chargeNow` (minor units): applied only if the change still charges exactly that. */
+  expectedChargeNow: z.number().int().nonnegative().optional(),
 });
 
 export const deferBody = z.strictObject({ until: LOCAL_DATE });

@@ -162,6 +162,18 @@ export function planChangeRejection(s: SubscriptionState, plan: Plan, requested?
   return isRejection(resolved) ? resolved : null;
 }
 
+/**
+ * A change applied with the amount its preview showed goes through only at that amount: if the
+ * subscription or the local day moved on since the preview, nothing is charged and the caller
+ * previews again (a preview is a promise, not an estimate).
+ */
+export function quoteMismatch(quote: PlanChangeQuote, expectedChargeNow: number | undefined): Rejection | null {
+  if (expectedChargeNow === undefined || expectedChargeNow === quote.chargeNow) return null;
+  return stateRejection(
+    `this change would now charge ${quote.chargeNow}, not the previewed ${expectedChargeNow} (the subscription or the local date changed since the preview); preview again`,
+  );
+}
+
 /** The anchor and index that keep billing dates while the interval changes at the period end. */
 function keepBillingDates(s: SubscriptionState, plan: Plan): { anchor: BillingAnchor; periodIndex: number } {
   if (sameInterval(s.plan.interval, plan.interval)) return { anchor: s.anchor, periodIndex: s.periodIndex };

@@ -89,7 +89,7 @@ test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every 
   expect(preview).toMatchObject({ fromPlanId: 'basic-monthly', toPlanId: 'pro-monthly', mode: 'CHARGE_PRORATED_PRICE', currency: 'KRW' });
   expect(preview.chargeNow).toBeGreaterThan(0);
   expect(preview.chargeNow).toBe(preview.newCostOfRemainder - preview.credit);
-  const appliedRes = await post(`${subUrl}/plan-change`, { planId: 'pro-monthly', mode: 'CHARGE_PRORATED_PRICE' });
+  const appliedRes = await post(`${subUrl}/plan-change`, { planId: 'pro-monthly', mode: 'CHARGE_PRORATED_PRICE', expectedChargeNow: preview.chargeNow });
   expect(appliedRes.status).toBe(200);
   const applied = await json(appliedRes);
   // Only the instant differs (the new plan starts when applied); every amount and date is the preview's.

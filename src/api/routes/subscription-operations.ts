@@ -18,7 +18,7 @@ import {
 } from '../../../workflows/messages';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
-import { deferBody, emptyBody, ID, pauseBody, planChangeBody, revokeBody } from '../schemas';
+import { deferBody, emptyBody, ID, pauseBody, planChangeBody, planChangePreviewBody, revokeBody } from '../schemas';
 import { parse } from '../validate';
 import { sendUpdate, statusOfRejection, subscriptionHandle } from '../workflow-calls';
 
@@ -35,7 +35,7 @@ export function subscriptionOperationRoutes(deps: ApiDeps): Router {
 
   router.post('/v1/subscriptions/:id/plan-change/preview', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
-    const { planId, mode } = parse(planChangeBody, req.body);
+    const { planId, mode } = parse(planChangePreviewBody, req.body);
     const plan = await planFor(planId);
     const state: SubscriptionState = await sendUpdate(deps.temporal, id, () => handle(id).query(internalStateQuery));
     try {
@@ -48,9 +48,10 @@ export function subscriptionOperationRoutes(deps: ApiDeps): Router {
 
   router.post('/v1/subscriptions/:id/plan-change', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
-    const { planId, mode } = parse(planChangeBody, req.body);
+    const { planId, mode, expectedChargeNow } = parse(planChangeBody, req.body);
     const plan = await planFor(planId);
-    res.json(await sendUpdate(deps.temporal, id, () => handle(id).executeUpdate(changePlanUpdate, { args: [{ plan, ...(mode ? { mode } : {}) }] })));
+    const request = { plan, ...(mode ? { mode } : {}), ...(expectedChargeNow !== undefined ? { expectedChargeNow } : {}) };
+    res.json(await sendUpdate(deps.temporal, id, () => handle(id).executeUpdate(changePlanUpdate, { args: [request] })));
   });
 
   router.post('/v1/subscriptions/:id/defer', async (req, res) => {
