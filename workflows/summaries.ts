@@ -18,8 +18,11 @@ export function refundSummary(kind: 'refund' | 'revoke', paymentId: string, amou
   return `${kind === 'revoke' ? 'revoke: refund' : 'refund'} ${how} of ${paymentId}`;
 }
 
+const unconfirmed = (order: UnsettledPurchase, currency: Currency) =>
+  `unconfirmed ${order.what} charge ${formatMoney(order.amount, currency)} (${order.orderId})`;
+
 export function settleSummary(order: UnsettledPurchase, currency: Currency): string {
-  return `look up unconfirmed ${order.what} charge ${formatMoney(order.amount, currency)} (${order.orderId}); void it if it went through`;
+  return `look up ${unconfirmed(order, currency)}; void it if it went through`;
 }
 
 export function waitSummary(event: SubscriptionEvent, s: SubscriptionState): string {
@@ -43,8 +46,7 @@ export function waitSummary(event: SubscriptionEvent, s: SubscriptionState): str
       return `expires on ${at} (${event.cause})`;
     case 'reconcile': {
       const order = s.unsettledPurchases.find((p) => p.orderId === event.orderId);
-      const what = order ? `${order.what} charge ${formatMoney(order.amount, s.plan.currency)}` : 'charge';
-      return `look up the unconfirmed ${what} (${event.orderId}) on ${at}`;
+      return `look up the ${order ? unconfirmed(order, s.plan.currency) : `unconfirmed charge (${event.orderId})`} on ${at}`;
     }
   }
 }

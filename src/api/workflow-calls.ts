@@ -11,6 +11,13 @@ export function subscriptionHandle(client: Client, subscriptionId: string): Work
   return client.workflow.getHandle<typeof subscriptionWorkflow>(workflowIdFor(subscriptionId));
 }
 
+/** The subscription's workflow has closed: callers with an after-the-end path (refunds) take it. */
+export class SubscriptionEnded extends HttpProblem {
+  constructor(subscriptionId: string) {
+    super(409, 'the subscription has ended; create a new subscription instead', { subscriptionId });
+  }
+}
+
 const isNotFound = (error: unknown) =>
   error instanceof WorkflowNotFoundError || (error as { code?: number })?.code === 5; /* gRPC NOT_FOUND */
 
@@ -43,7 +50,7 @@ export async function sendUpdate<T>(client: Client, subscriptionId: string, call
     if (isNotFound(error)) {
       const message = (error as Error).message ?? '';
       if (/completed|closed/i.test(message) || (await hasEnded(client, subscriptionId))) {
-        throw new HttpProblem(409, 'the subscription has ended; create a new subscription instead', { subscriptionId });
+        throw new SubscriptionEnded(subscriptionId);
       }
       throw new HttpProblem(404, `no subscription ${subscriptionId}`);
     }

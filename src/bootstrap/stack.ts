@@ -11,16 +11,9 @@ import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
 import { createApiApp } from '../api/app';
 import type { Config } from '../config';
-import { BillingKeyCipher } from '../db/billing-key-cipher';
+import { openDatabase } from '../db/database';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { loadOrCreateEncryptionKey } from '../db/encryption-key';
-import { migrate } from '../db/migrate';
-import { PaymentMethodsRepo } from '../db/payment-methods-repo';
-import { PaymentsRepo } from '../db/payments-repo';
-import { PlansRepo } from '../db/plans-repo';
-import { createPool } from '../db/pool';
-import { SEED_PLANS } from '../db/seed-plans';
-import { SubscriptionsRepo } from '../db/subscriptions-repo';
 import { createTossEmulator } from '../emulator/emulator-app';
 import { TossPaymentsClient } from '../gateway/toss-payments-client';
 import { startDevServer } from '../infra/dev-server';
@@ -57,11 +50,12 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
       databaseUrl = db.url;
     }
     urls.postgres = databaseUrl.replace(/\/\/[^@]*@/, '//');
-    await migrate(databaseUrl, (msg) => logger.debug({ migration: msg }));
-    const pool = createPool(databaseUrl, 20, (e) => logger.warn({ err: e.message }, 'idle database connection lost'));
+    const { pool, plans, paymentMethods, payments, subscriptions } = await openDatabase(databaseUrl, {
+      encryptionKey: loadOrCreateEncryptionKey(config.BILLING_KEY_ENCRYPTION_KEY, config.dataDir),
+      onMigration: (msg) => logger.debug({ migration: msg }),
+      onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost'),
+    });
     stops.push(() => pool.end());
-    const plans = new PlansRepo(pool);
-    await plans.insertMissing(SEED_PLANS);
 
     let gatewayBaseUrl = config.TOSS_API_BASE_URL;
     let secretKey = config.TOSS_SECRET_KEY;
@@ -99,11 +93,6 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
       urls.temporalUi = dev.uiUrl;
     }
     urls.temporal = temporalAddress;
-
-    const key = loadOrCreateEncryptionKey(config.BILLING_KEY_ENCRYPTION_KEY, config.dataDir);
-    const paymentMethods = new PaymentMethodsRepo(pool, new BillingKeyCipher(key));
-    const subscriptions = new SubscriptionsRepo(pool);
-    const payments = new PaymentsRepo(pool);
 
     const workerConnection = await NativeConnection.connect({ address: temporalAddress });
     const worker: Worker = await createSubscriptionWorker({

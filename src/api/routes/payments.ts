@@ -11,7 +11,7 @@ import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { ID, refundBody } from '../schemas';
 import { parse } from '../validate';
-import { sendUpdate, subscriptionHandle } from '../workflow-calls';
+import { sendUpdate, subscriptionHandle, SubscriptionEnded } from '../workflow-calls';
 
 export function paymentRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -35,7 +35,7 @@ export function paymentRoutes(deps: ApiDeps): Router {
       const outcome = await sendUpdate(deps.temporal, id, () => subscriptionHandle(deps.temporal, id).executeUpdate(refundUpdate, { args: [request] }));
       return void res.json(outcome.refund);
     } catch (error) {
-      if (!(error instanceof HttpProblem && error.status === 409 && /has ended/.test(error.message))) throw error;
+      if (!(error instanceof SubscriptionEnded)) throw error;
     }
     const earlier = await deps.payments.refunds.listForOrder(paymentId);
     try {
