@@ -8,6 +8,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PlanChangeQuoteView, ReplacementMode } from '../src/domain/plan-change';
 import type { Plan } from '../src/domain/plans';
+import { REJECTION_CODES, type RejectionCode } from '../src/domain/rejection-codes';
 import type { CreateSubscriptionInput, RevokeRefund, SubscriptionSnapshot, SubscriptionState } from '../src/domain/subscription';
 import type { RefundResult } from '../activities/refund-activity';
 
@@ -25,6 +26,19 @@ export const REJECTION_TYPES = {
   /** The gateway never confirmed an immediate charge: refused, looked up later, voided if it went through. */
   unknown: 'PaymentOutcomeUnknown',
 } as const;
+
+/** `details[0]` of every rejection's ApplicationFailure: the stable code and the gateway's own, if any. */
+export interface RejectionDetail {
+  code: RejectionCode;
+  gatewayCode?: string;
+}
+
+export function rejectionDetailOf(value: unknown): RejectionDetail | null {
+  if (typeof value !== 'object' || value === null || !('code' in value)) return null;
+  const { code, gatewayCode } = value as { code: unknown; gatewayCode?: unknown };
+  if (typeof code !== 'string' || !(REJECTION_CODES as readonly string[]).includes(code)) return null;
+  return { code: code as RejectionCode, ...(typeof gatewayCode === 'string' ? { gatewayCode } : {}) };
+}
 
 export const stateQuery = defineQuery<SubscriptionSnapshot>('state');
 /** The full state, for previews computed by the same domain functions the workflow runs. */

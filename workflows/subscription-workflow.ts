@@ -95,6 +95,7 @@ import {
   topUpUpdate,
   updatePaymentMethodUpdate,
   type PlanChangeRequest,
+  type RejectionDetail,
   type SubscriptionWorkflowInput,
 } from './messages';
 import { chargeSummary, purchaseSummary, refundSummary, settleSummary, waitSummary } from './summaries';
@@ -124,7 +125,7 @@ const { settlePurchase } = proxyActivities<SubscriptionActivities>({
 });
 
 function failureOf(r: Rejection): ApplicationFailure {
-  return ApplicationFailure.create({ message: r.reason, type: REJECTION_TYPES[r.kind], nonRetryable: true });
+  return ApplicationFailure.create({ message: r.reason, type: REJECTION_TYPES[r.kind], nonRetryable: true, details: [{ code: r.code } satisfies RejectionDetail] });
 }
 
 /** Validators and handlers say "no" with a typed failure the API maps to 409/422. */
@@ -223,7 +224,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
         type: REJECTION_TYPES.unknown,
         message: `the payment gateway did not confirm the ${what} charge of ${amount} (${outcome.message}); nothing changed. If the charge went through, it is refunded in full automatically (order ${orderId}); try again later`,
         nonRetryable: true,
-        details: ['UNKNOWN'],
+        details: [{ code: 'payment-outcome-unknown' } satisfies RejectionDetail],
       });
     }
     s = withPurchaseDeclined(s);
@@ -231,7 +232,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       type: REJECTION_TYPES.declined,
       message: `the ${what} charge of ${amount} was not approved (${outcome.decline.code}: ${outcome.decline.message}); nothing changed`,
       nonRetryable: true,
-      details: [outcome.decline.code],
+      details: [{ code: 'payment-declined', gatewayCode: outcome.decline.code } satisfies RejectionDetail],
     });
   }
 
@@ -292,7 +293,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     } catch (error) {
       s = withRefundFailed(s);
       const message = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message;
-      throw ApplicationFailure.create({ type: REJECTION_TYPES.refund, message, nonRetryable: true });
+      throw ApplicationFailure.create({ type: REJECTION_TYPES.refund, message, nonRetryable: true, details: [{ code: 'refund-refused' } satisfies RejectionDetail] });
     }
   }
 

@@ -16,7 +16,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   for (const routes of [healthRoutes, planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes]) {
     app.use(routes(deps));
   }
-  app.use((req, res) => sendProblem(res, new HttpProblem(404, `no route ${req.method} ${req.path}`)));
+  app.use((req, res) => sendProblem(res, new HttpProblem(404, 'route-not-found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.logger));
   return app;
 }

@@ -11,7 +11,7 @@ export function idempotent(pool: Pool, route: string): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
-    if (key.length === 0 || key.length > 255) return next(new HttpProblem(400, 'Idempotency-Key must be 1–255 characters'));
+    if (key.length === 0 || key.length > 255) return next(new HttpProblem(400, 'idempotency-key-invalid', 'Idempotency-Key must be 1–255 characters'));
     const scope = `${route} ${req.originalUrl}`;
     const hash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
     try {
@@ -22,7 +22,7 @@ export function idempotent(pool: Pool, route: string): RequestHandler {
       const seen = rows[0];
       if (seen) {
         if (seen.request_hash !== hash) {
-          return next(new HttpProblem(422, 'this Idempotency-Key was used with a different request body'));
+          return next(new HttpProblem(422, 'idempotency-key-reused', 'this Idempotency-Key was used with a different request body'));
         }
         res.status(seen.status).set('Idempotent-Replayed', 'true').json(seen.body);
         return;

@@ -9,5 +9,5 @@ export function parse<T extends z.ZodType>(schema: T, input: unknown, where = 'b
     field: issue.path.length ? issue.path.join('.') : where,
     message: issue.message,
   }));
-  throw new HttpProblem(400, `invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { errors });
+  throw new HttpProblem(400, 'invalid-request', `invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { errors });
 }

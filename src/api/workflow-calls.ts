@@ -3,7 +3,8 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@te
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { SubscriptionSnapshot } from '../domain/subscription';
 import { workflowIdFor } from '../temporal/task-queue';
-import { REJECTION_TYPES, stateQuery } from '../../workflows/messages';
+import { REJECTION_TYPES, rejectionDetailOf, stateQuery } from '../../workflows/messages';
+import type { ProblemCode } from './problem-types';
 import type { subscriptionWorkflow } from '../../workflows/subscription-workflow';
 import { HttpProblem } from './problem';
 
@@ -14,7 +15,7 @@ export function subscriptionHandle(client: Client, subscriptionId: string): Work
 /** The subscription's workflow has closed: callers with an after-the-end path (refunds) take it. */
 export class SubscriptionEnded extends HttpProblem {
   constructor(subscriptionId: string) {
-    super(409, 'the subscription has ended; create a new subscription instead', { subscriptionId });
+    super(409, 'subscription-ended', 'the subscription has ended; create a new subscription instead', { subscriptionId });
   }
 }
 
@@ -35,7 +36,7 @@ export function statusOfRejection(kind: keyof typeof REJECTION_TYPES): number {
   return STATUS_OF_REJECTION[REJECTION_TYPES[kind]] ?? 409;
 }
 
-/** Runs an update; a rejection becomes a 409/422/402 problem carrying the workflow's reason. */
+/** Runs an update; a rejection becomes a 409/422/402/503 problem carrying the workflow's code and reason. */
 export async function sendUpdate<T>(client: Client, subscriptionId: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -44,15 +45,17 @@ export async function sendUpdate<T>(client: Client, subscriptionId: string, call
       const cause = error.cause;
       const reason = cause?.message ?? error.message;
       const type = cause instanceof ApplicationFailure ? (cause.type ?? '') : '';
-      const code = cause instanceof ApplicationFailure && typeof cause.details?.[0] === 'string' ? cause.details[0] : undefined;
-      throw new HttpProblem(STATUS_OF_REJECTION[type] ?? 409, reason, { subscriptionId, ...(code ? { code } : {}) });
+      const detail = cause instanceof ApplicationFailure ? rejectionDetailOf(cause.details?.[0]) : null;
+      const status = STATUS_OF_REJECTION[type] ?? 409;
+      const code: ProblemCode = detail?.code ?? (status === 422 ? 'invalid-request' : 'not-allowed-in-status');
+      throw new HttpProblem(status, code, reason, { subscriptionId, ...(detail?.gatewayCode ? { gatewayCode: detail.gatewayCode } : {}) });
     }
     if (isNotFound(error)) {
       const message = (error as Error).message ?? '';
       if (/completed|closed/i.test(message) || (await hasEnded(client, subscriptionId))) {
         throw new SubscriptionEnded(subscriptionId);
       }
-      throw new HttpProblem(404, `no subscription ${subscriptionId}`);
+      throw new HttpProblem(404, 'not-found', `no subscription ${subscriptionId}`);
     }
     throw error;
   }

@@ -14,23 +14,23 @@ export function deferRejection(s: SubscriptionState, until: string): Rejection |
     case 'TRIALING':
       break;
     case 'CANCELED':
-      return stateRejection('subscription is CANCELED: renewal is off, so there is no billing date to defer (restore it first)');
+      return stateRejection('subscription-canceled', 'subscription is CANCELED: renewal is off, so there is no billing date to defer (restore it first)');
     case 'IN_GRACE_PERIOD':
     case 'ON_HOLD':
-      return stateRejection(`subscription is ${s.status}: a renewal is unpaid; defer is possible once it is paid`);
+      return stateRejection('payment-overdue', `subscription is ${s.status}: a renewal is unpaid; defer is possible once it is paid`);
     case 'PAUSED':
-      return stateRejection('subscription is PAUSED; the resume date is its next charge (resume early, or pause again later)');
+      return stateRejection('subscription-paused', 'subscription is PAUSED; the resume date is its next charge (resume early, or pause again later)');
     default:
-      return stateRejection(`subscription is ${s.status}; only ACTIVE or TRIALING subscriptions can be deferred`);
+      return stateRejection('not-allowed-in-status', `subscription is ${s.status}; only ACTIVE or TRIALING subscriptions can be deferred`);
   }
-  if (s.pause) return stateRejection('a pause is scheduled at the period end; withdraw it with resume before deferring');
+  if (s.pause) return stateRejection('pause-scheduled', 'a pause is scheduled at the period end; withdraw it with resume before deferring');
   const date = parseLocalDate(until);
-  if (date === null) return ruleRejection(`until must be a local date YYYY-MM-DD, got "${until}"`);
+  if (date === null) return ruleRejection('invalid-date', `until must be a local date YYYY-MM-DD, got "${until}"`);
   const current = localDateOf(s.currentPeriod.endMs, s.anchor.timeZone);
   const earliest = addDays(current, 1);
   const latest = addIntervalToDate(current, MAX_DEFER_PER_CALL, 1);
-  if (date < earliest) return ruleRejection(`until must be at least 1 day after the current next billing date ${current} (earliest ${earliest})`);
-  if (date > latest) return ruleRejection(`until may be at most 1 year after the current next billing date ${current} (latest ${latest}); defer again to go further`);
+  if (date < earliest) return ruleRejection('defer-too-short', `until must be at least 1 day after the current next billing date ${current} (earliest ${earliest})`);
+  if (date > latest) return ruleRejection('defer-too-long', `until may be at most 1 year after the current next billing date ${current} (latest ${latest}); defer again to go further`);
   return null;
 }
 

@@ -14,19 +14,19 @@ export const MAX_PAUSE = { unit: 'month', count: 3 } as const;
 export function pauseRejection(s: SubscriptionState, until: string): Rejection | null {
   if (s.status !== 'ACTIVE') {
     const hint = s.status === 'TRIALING' ? 'a trial cannot be paused (cancel it, or let it convert first)' : 'only an ACTIVE subscription can be paused';
-    return stateRejection(`subscription is ${s.status}; ${hint}`);
+    return stateRejection('not-allowed-in-status', `subscription is ${s.status}; ${hint}`);
   }
-  if (inTrial(s)) return stateRejection('a trial cannot be paused');
-  if (!s.plan.autoRenew) return ruleRejection('a prepaid plan does not renew, so it cannot pause; defer extends its expiry instead');
-  if (s.pause) return stateRejection('a pause is already scheduled; resume withdraws it');
-  if (s.pendingChange) return stateRejection(`a change to ${s.pendingChange.plan.id} is pending at the period end; withdraw it first`);
+  if (inTrial(s)) return stateRejection('in-trial', 'a trial cannot be paused');
+  if (!s.plan.autoRenew) return ruleRejection('prepaid-cannot-pause', 'a prepaid plan does not renew, so it cannot pause; defer extends its expiry instead');
+  if (s.pause) return stateRejection('pause-scheduled', 'a pause is already scheduled; resume withdraws it');
+  if (s.pendingChange) return stateRejection('change-pending', `a change to ${s.pendingChange.plan.id} is pending at the period end; withdraw it first`);
   const date = parseLocalDate(until);
-  if (date === null) return ruleRejection(`until must be a local date YYYY-MM-DD, got "${until}"`);
+  if (date === null) return ruleRejection('invalid-date', `until must be a local date YYYY-MM-DD, got "${until}"`);
   const startDate = localDateOf(s.currentPeriod.endMs, s.anchor.timeZone);
   const earliest = addDays(startDate, MIN_PAUSE_DAYS);
   const latest = addIntervalToDate(startDate, MAX_PAUSE, 1);
   if (date < earliest || date > latest) {
-    return ruleRejection(`the pause starts at the period end ${startDate} and lasts 7 days to 3 months: until must be from ${earliest} to ${latest}`);
+    return ruleRejection('pause-length', `the pause starts at the period end ${startDate} and lasts 7 days to 3 months: until must be from ${earliest} to ${latest}`);
   }
   return null;
 }
@@ -49,7 +49,7 @@ export function startPause(s: SubscriptionState): SubscriptionState {
 
 export function resumeRejection(s: SubscriptionState): Rejection | null {
   if (s.status === 'PAUSED' || (s.pause && !isTerminal(s.status))) return null;
-  return stateRejection(`subscription is ${s.status} and no pause is scheduled; nothing to resume`);
+  return stateRejection('nothing-to-resume', `subscription is ${s.status} and no pause is scheduled; nothing to resume`);
 }
 
 /** Early resume: a running pause ends now; a scheduled one is withdrawn (nothing charged). */

@@ -100,19 +100,19 @@ export function creditAt(s: SubscriptionState, atMs: number): number {
 }
 
 function statusRejection(s: SubscriptionState): Rejection | null {
-  if (isTerminal(s.status)) return stateRejection(`subscription is ${s.status}; subscribe to the new plan instead`);
+  if (isTerminal(s.status)) return stateRejection('subscription-ended', `subscription is ${s.status}; subscribe to the new plan instead`);
   switch (s.status) {
     case 'CANCELED':
-      return stateRejection('subscription is CANCELED; restore it first, or subscribe to the new plan after it ends');
+      return stateRejection('subscription-canceled', 'subscription is CANCELED; restore it first, or subscribe to the new plan after it ends');
     case 'INCOMPLETE':
-      return stateRejection('the first charge is unpaid; update the payment method, or cancel and subscribe to the new plan');
+      return stateRejection('subscription-incomplete', 'the first charge is unpaid; update the payment method, or cancel and subscribe to the new plan');
     case 'IN_GRACE_PERIOD':
     case 'ON_HOLD':
-      return stateRejection(`subscription is ${s.status}: a renewal is unpaid; update the payment method first`);
+      return stateRejection('payment-overdue', `subscription is ${s.status}: a renewal is unpaid; update the payment method first`);
     case 'PAUSED':
-      return stateRejection('subscription is PAUSED; resume it first');
+      return stateRejection('subscription-paused', 'subscription is PAUSED; resume it first');
     default:
-      return s.pause ? stateRejection('a pause is scheduled; withdraw it with resume first') : null;
+      return s.pause ? stateRejection('pause-scheduled', 'a pause is scheduled; withdraw it with resume first') : null;
   }
 }
 
@@ -125,19 +125,19 @@ export function resolvePlanChangeMode(
   const byStatus = statusRejection(s);
   if (byStatus) return byStatus;
   if (requested !== undefined && !REPLACEMENT_MODES.includes(requested)) {
-    return ruleRejection(`unknown mode ${String(requested)}; use one of ${REPLACEMENT_MODES.join(', ')}`);
+    return ruleRejection('invalid-mode', `unknown mode ${String(requested)}; use one of ${REPLACEMENT_MODES.join(', ')}`);
   }
   if (plan.currency !== s.plan.currency) {
-    return ruleRejection(`plan ${plan.id} is billed in ${plan.currency}, this subscription in ${s.plan.currency}; pick a ${s.plan.currency} plan`);
+    return ruleRejection('currency-mismatch', `plan ${plan.id} is billed in ${plan.currency}, this subscription in ${s.plan.currency}; pick a ${s.plan.currency} plan`);
   }
   if (plan.id === s.plan.id) {
     if (s.pendingChange) return { mode: 'DEFERRED', defaulted: requested === undefined };
-    return ruleRejection(`already on plan ${plan.id}`);
+    return ruleRejection('same-plan', `already on plan ${plan.id}`);
   }
   const pick = (allowed: ReplacementMode[], fallback: ReplacementMode, why: string) => {
     if (requested === undefined) return { mode: fallback, defaulted: true };
     if (allowed.includes(requested)) return { mode: requested, defaulted: false };
-    return ruleRejection(`${requested} is not allowed ${why}; use ${allowed.join(' or ')}`);
+    return ruleRejection('mode-not-allowed', `${requested} is not allowed ${why}; use ${allowed.join(' or ')}`);
   };
   if (!plan.autoRenew) return pick(['CHARGE_FULL_PRICE'], 'CHARGE_FULL_PRICE', 'when switching to a prepaid plan');
   if (plan.product === s.plan.product) {
@@ -149,6 +149,7 @@ export function resolvePlanChangeMode(
   const upgrade = costsMorePerTime(s.plan, plan, localDateOf(s.currentPeriod.startMs, s.anchor.timeZone));
   if (requested === 'CHARGE_PRORATED_PRICE' && !upgrade) {
     return ruleRejection(
+      'not-an-upgrade',
       `CHARGE_PRORATED_PRICE needs a plan that costs more per unit of time than ${s.plan.id}; for this downgrade use DEFERRED, WITH_TIME_PRORATION, WITHOUT_PRORATION or CHARGE_FULL_PRICE`,
     );
   }
@@ -170,6 +171,7 @@ export function planChangeRejection(s: SubscriptionState, plan: Plan, requested?
 export function quoteMismatch(quote: PlanChangeQuote, expectedChargeNow: number | undefined): Rejection | null {
   if (expectedChargeNow === undefined || expectedChargeNow === quote.chargeNow) return null;
   return stateRejection(
+    'preview-stale',
     `this change would now charge ${quote.chargeNow}, not the previewed ${expectedChargeNow} (the subscription or the local date changed since the preview); preview again`,
   );
 }

@@ -6,9 +6,9 @@ import { periodStartMs } from './calendar';
 import { assertAllowed, ruleRejection, stateRejection, touched, type Rejection, type SubscriptionState } from './subscription-state';
 
 export function topUpRejection(s: SubscriptionState): Rejection | null {
-  if (s.plan.autoRenew) return ruleRejection(`plan ${s.plan.id} renews automatically; top-up is for prepaid plans (defer or change plan instead)`);
-  if (s.status !== 'ACTIVE') return stateRejection(`subscription is ${s.status}; only an ACTIVE prepaid plan can be topped up (subscribe again after it ends)`);
-  if (s.pendingChange) return stateRejection(`a change to ${s.pendingChange.plan.id} is pending at the expiry; withdraw it first`);
+  if (s.plan.autoRenew) return ruleRejection('not-prepaid', `plan ${s.plan.id} renews automatically; top-up is for prepaid plans (defer or change plan instead)`);
+  if (s.status !== 'ACTIVE') return stateRejection('not-allowed-in-status', `subscription is ${s.status}; only an ACTIVE prepaid plan can be topped up (subscribe again after it ends)`);
+  if (s.pendingChange) return stateRejection('change-pending', `a change to ${s.pendingChange.plan.id} is pending at the expiry; withdraw it first`);
   return null;
 }
 

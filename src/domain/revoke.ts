@@ -24,12 +24,12 @@ export function nextRefundId(s: SubscriptionState): string {
 
 export function refundRejection(s: SubscriptionState, paymentId: string, amount?: number): Rejection | null {
   if (amount !== undefined && (!Number.isSafeInteger(amount) || amount <= 0)) {
-    return ruleRejection('amount must be a positive integer of minor units (omit it to refund the whole remaining balance)');
+    return ruleRejection('invalid-amount', 'amount must be a positive integer of minor units (omit it to refund the whole remaining balance)');
   }
   if (s.lastPayment?.paymentId === paymentId) {
     const balance = s.lastPayment.amount - s.lastPaymentRefunded;
-    if (balance <= 0) return ruleRejection(`payment ${paymentId} is already fully refunded`);
-    if (amount !== undefined && amount > balance) return ruleRejection(`amount ${amount} exceeds the refundable balance ${balance} of payment ${paymentId}`);
+    if (balance <= 0) return ruleRejection('already-refunded', `payment ${paymentId} is already fully refunded`);
+    if (amount !== undefined && amount > balance) return ruleRejection('refund-exceeds-balance', `amount ${amount} exceeds the refundable balance ${balance} of payment ${paymentId}`);
   }
   return null;
 }
@@ -50,8 +50,8 @@ export function withRefundFailed(s: SubscriptionState): SubscriptionState {
 }
 
 export function revokeRejection(s: SubscriptionState, refund: RevokeRefund): Rejection | null {
-  if (!REVOKE_REFUNDS.includes(refund)) return ruleRejection(`refund must be one of ${REVOKE_REFUNDS.join(', ')}`);
-  if (isTerminal(s.status)) return stateRejection(`subscription is already ${s.status}; refund its payments instead`);
+  if (!REVOKE_REFUNDS.includes(refund)) return ruleRejection('invalid-revoke-refund', `refund must be one of ${REVOKE_REFUNDS.join(', ')}`);
+  if (isTerminal(s.status)) return stateRejection('subscription-ended', `subscription is already ${s.status}; refund its payments instead`);
   return null;
 }
 

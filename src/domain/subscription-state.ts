@@ -6,6 +6,7 @@
 import type { BillingAnchor, Period } from './calendar';
 import type { DunningSchedule } from './dunning';
 import type { Plan } from './plans';
+import type { RejectionCode } from './rejection-codes';
 import type { SubscriptionStatus } from './subscription-status';
 
 export type DeclineKind = 'soft' | 'hard';
@@ -163,21 +164,24 @@ export interface CreateSubscriptionInput {
  */
 export interface Rejection {
   kind: 'state' | 'rule';
+  /** Stable machine code (rejection-codes.ts); `reason` is for people. */
+  code: RejectionCode;
   reason: string;
 }
 
-export const stateRejection = (reason: string): Rejection => ({ kind: 'state', reason });
-export const ruleRejection = (reason: string): Rejection => ({ kind: 'rule', reason });
+export const stateRejection = (code: RejectionCode, reason: string): Rejection => ({ kind: 'state', code, reason });
+export const ruleRejection = (code: RejectionCode, reason: string): Rejection => ({ kind: 'rule', code, reason });
 
 export class TransitionRejected extends Error {
   readonly kind: Rejection['kind'];
+  readonly code: RejectionCode;
   readonly reason: string;
-  constructor(rejection: Rejection | string) {
-    const r = typeof rejection === 'string' ? stateRejection(rejection) : rejection;
-    super(r.reason);
+  constructor(rejection: Rejection) {
+    super(rejection.reason);
     this.name = 'TransitionRejected';
-    this.kind = r.kind;
-    this.reason = r.reason;
+    this.kind = rejection.kind;
+    this.code = rejection.code;
+    this.reason = rejection.reason;
   }
 }
 

@@ -258,10 +258,10 @@ export function expire(s: SubscriptionState, nowMs: number): SubscriptionState {
 // ---- messages -------------------------------------------------------------------------------
 
 export function cancelRejection(s: SubscriptionState): Rejection | null {
-  if (s.status === 'CANCELED') return stateRejection('already canceled; it ends at the current period end (restore undoes the cancel)');
-  if (isTerminal(s.status)) return stateRejection(`subscription is ${s.status}; nothing to cancel (create a new subscription instead)`);
+  if (s.status === 'CANCELED') return stateRejection('already-canceled', 'already canceled; it ends at the current period end (restore undoes the cancel)');
+  if (isTerminal(s.status)) return stateRejection('subscription-ended', `subscription is ${s.status}; nothing to cancel (create a new subscription instead)`);
   if (!s.plan.autoRenew && !inTrial(s) && s.status === 'ACTIVE') {
-    return ruleRejection('a prepaid plan never renews, so there is nothing to cancel: it ends at its expiry (revoke removes access now)');
+    return ruleRejection('prepaid-cannot-cancel', 'a prepaid plan never renews, so there is nothing to cancel: it ends at its expiry (revoke removes access now)');
   }
   return null;
 }
@@ -280,8 +280,8 @@ export function applyCancel(s: SubscriptionState, nowMs: number): SubscriptionSt
 
 export function restoreRejection(s: SubscriptionState): Rejection | null {
   if (s.status === 'CANCELED') return null;
-  if (isTerminal(s.status)) return stateRejection(`subscription is ${s.status}; restore is only possible before the period end — resubscribe instead`);
-  return stateRejection(`subscription is ${s.status}, not CANCELED; only a canceled subscription can be restored`);
+  if (isTerminal(s.status)) return stateRejection('subscription-ended', `subscription is ${s.status}; restore is only possible before the period end — resubscribe instead`);
+  return stateRejection('not-canceled', `subscription is ${s.status}, not CANCELED; only a canceled subscription can be restored`);
 }
 
 /** Restore: undo a cancel before the period end; same anchor, no charge now. */
@@ -291,8 +291,8 @@ export function applyRestore(s: SubscriptionState): SubscriptionState {
 }
 
 export function paymentMethodUpdateRejection(s: SubscriptionState, paymentMethodId: string): Rejection | null {
-  if (isTerminal(s.status)) return stateRejection(`subscription is ${s.status}; resubscribe with the new payment method instead`);
-  if (paymentMethodId === s.paymentMethodId && !needsPayment(s)) return ruleRejection('this payment method is already in use');
+  if (isTerminal(s.status)) return stateRejection('subscription-ended', `subscription is ${s.status}; resubscribe with the new payment method instead`);
+  if (paymentMethodId === s.paymentMethodId && !needsPayment(s)) return ruleRejection('payment-method-in-use', 'this payment method is already in use');
   return null;
 }
 
@@ -307,8 +307,8 @@ export function applyPaymentMethodUpdate(s: SubscriptionState, paymentMethodId: 
 }
 
 export function retryChargeRejection(s: SubscriptionState): Rejection | null {
-  if (isTerminal(s.status)) return stateRejection(`subscription is ${s.status}; nothing to retry`);
-  if (!needsPayment(s)) return stateRejection('nothing is unpaid; the next charge runs at the scheduled renewal');
+  if (isTerminal(s.status)) return stateRejection('subscription-ended', `subscription is ${s.status}; nothing to retry`);
+  if (!needsPayment(s)) return stateRejection('nothing-unpaid', 'nothing is unpaid; the next charge runs at the scheduled renewal');
   return null;
 }
 

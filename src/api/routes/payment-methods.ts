@@ -27,7 +27,7 @@ export function paymentMethodRoutes(deps: ApiDeps): Router {
       if (!(error instanceof TossApiError)) throw error;
       const cls = classifyTossError(error.code);
       const status = cls === 'transient' || cls === 'merchant' ? 502 : 422;
-      throw new HttpProblem(status, `billing key issuance failed: ${error.message}`, { code: error.code });
+      throw new HttpProblem(status, status === 502 ? 'billing-key-issuance-failed' : 'unknown-auth-key', `billing key issuance failed: ${error.message}`, { gatewayCode: error.code });
     }
     const view = await deps.paymentMethods.insert({
       id: newPaymentMethodId(),

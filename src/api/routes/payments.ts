@@ -20,7 +20,7 @@ export function paymentRoutes(deps: ApiDeps): Router {
   router.get('/v1/payments/:paymentId', async (req, res) => {
     const paymentId = parse(ID, req.params.paymentId, 'paymentId');
     const payment = await deps.payments.get(paymentId);
-    if (!payment) throw new HttpProblem(404, `no payment ${paymentId}`);
+    if (!payment) throw new HttpProblem(404, 'not-found', `no payment ${paymentId}`);
     res.json({ ...payment, refunds: await deps.payments.refunds.listForOrder(paymentId) });
   });
 
@@ -28,7 +28,7 @@ export function paymentRoutes(deps: ApiDeps): Router {
     const paymentId = parse(ID, req.params.paymentId, 'paymentId');
     const body = parse(refundBody, req.body) ?? {};
     const payment = await deps.payments.get(paymentId);
-    if (!payment) throw new HttpProblem(404, `no payment ${paymentId}`);
+    if (!payment) throw new HttpProblem(404, 'not-found', `no payment ${paymentId}`);
     const id = payment.subscriptionId;
     const request = { paymentId, ...(body.amount !== undefined ? { amount: body.amount } : {}), ...(body.reason ? { reason: body.reason } : {}) };
     try {
@@ -49,7 +49,7 @@ export function paymentRoutes(deps: ApiDeps): Router {
       });
       res.json(refund);
     } catch (error) {
-      if (error instanceof ApplicationFailure) throw new HttpProblem(error.nonRetryable ? 422 : 503, error.message, { paymentId });
+      if (error instanceof ApplicationFailure) throw new HttpProblem(error.nonRetryable ? 422 : 503, error.nonRetryable ? 'refund-refused' : 'refund-outcome-unknown', error.message, { paymentId });
       throw error;
     }
   });

@@ -11,7 +11,7 @@ export function planRoutes(deps: ApiDeps): Router {
   });
   router.get('/v1/plans/:planId', async (req, res) => {
     const plan = await deps.plans.get(parse(ID, req.params.planId, 'planId'));
-    if (!plan) throw new HttpProblem(404, `no plan ${req.params.planId}`);
+    if (!plan) throw new HttpProblem(404, 'not-found', `no plan ${req.params.planId}`);
     res.json(plan);
   });
   return router;

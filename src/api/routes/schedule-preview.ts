@@ -16,7 +16,7 @@ export function schedulePreviewRoutes(_deps: ApiDeps): Router {
       res.json({ timeZone: body.timeZone, anchor: `${anchor.date}T${anchor.time}`, interval: body.interval, instants });
     } catch (error) {
       if (!(error instanceof CalendarError)) throw error;
-      throw new HttpProblem(400, error.message, { errors: [{ field: error.field, message: error.message }] });
+      throw new HttpProblem(400, 'invalid-request', error.message, { errors: [{ field: error.field, message: error.message }] });
     }
   });
   return router;

@@ -29,7 +29,7 @@ export function subscriptionOperationRoutes(deps: ApiDeps): Router {
 
   async function planFor(planId: string): Promise<Plan> {
     const plan = await deps.plans.get(planId);
-    if (!plan) throw new HttpProblem(422, `no plan ${planId}`, { errors: [{ field: 'planId', message: 'unknown plan' }] });
+    if (!plan) throw new HttpProblem(422, 'unknown-plan', `no plan ${planId}`, { errors: [{ field: 'planId', message: 'unknown plan' }] });
     return plan;
   }
 
@@ -41,7 +41,7 @@ export function subscriptionOperationRoutes(deps: ApiDeps): Router {
     try {
       res.json(quoteView(planChangeOutcome(state, plan, mode, await now()).quote));
     } catch (error) {
-      if (error instanceof TransitionRejected) throw new HttpProblem(statusOfRejection(error.kind), error.reason, { subscriptionId: id });
+      if (error instanceof TransitionRejected) throw new HttpProblem(statusOfRejection(error.kind), error.code, error.reason, { subscriptionId: id });
       throw error;
     }
   });

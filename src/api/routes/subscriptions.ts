@@ -35,19 +35,19 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
     const body = parse(createSubscriptionBody, req.body);
     const timeZone = body.timeZone ?? DEFAULT_TIME_ZONE;
     if (!isValidTimeZone(timeZone)) {
-      throw new HttpProblem(400, `unknown IANA time zone "${timeZone}"`, { errors: [{ field: 'timeZone', message: 'unknown IANA time zone' }] });
+      throw new HttpProblem(400, 'invalid-request', `unknown IANA time zone "${timeZone}"`, { errors: [{ field: 'timeZone', message: 'unknown IANA time zone' }] });
     }
     const plan = await deps.plans.get(body.planId);
-    if (!plan) throw new HttpProblem(422, `no plan ${body.planId}`, { errors: [{ field: 'planId', message: 'unknown plan' }] });
+    if (!plan) throw new HttpProblem(422, 'unknown-plan', `no plan ${body.planId}`, { errors: [{ field: 'planId', message: 'unknown plan' }] });
     const paymentMethod = await deps.paymentMethods.get(body.paymentMethodId);
     if (!paymentMethod || paymentMethod.customerKey !== body.customerKey) {
-      throw new HttpProblem(422, `payment method ${body.paymentMethodId} does not belong to customer ${body.customerKey}`, {
+      throw new HttpProblem(422, 'unknown-payment-method', `payment method ${body.paymentMethodId} does not belong to customer ${body.customerKey}`, {
         errors: [{ field: 'paymentMethodId', message: 'unknown payment method for this customer' }],
       });
     }
     const startAtMs = body.startAt === undefined ? undefined : Date.parse(body.startAt);
     if (startAtMs !== undefined && startAtMs <= (await now())) {
-      throw new HttpProblem(400, 'startAt must be in the future (omit it to start now)', { errors: [{ field: 'startAt', message: 'not in the future' }] });
+      throw new HttpProblem(400, 'invalid-request', 'startAt must be in the future (omit it to start now)', { errors: [{ field: 'startAt', message: 'not in the future' }] });
     }
     const wantsTrial = body.trial !== false && plan.trialDays !== undefined && startAtMs === undefined;
     // One introductory offer (trial and/or intro price) per customer and product; a lost race means none.
@@ -88,9 +88,9 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
     const snapshot: SubscriptionSnapshot = await handle.executeUpdate(activationUpdate);
     if (snapshot.status === 'INCOMPLETE' && startAtMs === undefined) {
       const code = snapshot.blocked?.code;
-      throw new HttpProblem(402, 'the first charge was declined; update the payment method within 23 hours to retry', {
+      throw new HttpProblem(402, 'payment-declined', 'the first charge was declined; update the payment method within 23 hours to retry', {
         subscription: snapshot,
-        ...(code ? { code } : {}),
+        ...(code ? { gatewayCode: code } : {}),
       });
     }
     res.status(201).location(`/v1/subscriptions/${id}`).json(snapshot);
@@ -107,13 +107,13 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
     const live = await queryState(deps.temporal, id);
     if (live) return void res.json(live);
     const row = await deps.subscriptions.get(id);
-    if (!row?.snapshot) throw new HttpProblem(404, `no subscription ${id}`);
+    if (!row?.snapshot) throw new HttpProblem(404, 'not-found', `no subscription ${id}`);
     res.json(row.snapshot);
   });
 
   router.get('/v1/subscriptions/:id/payments', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
-    if (!(await deps.subscriptions.get(id))) throw new HttpProblem(404, `no subscription ${id}`);
+    if (!(await deps.subscriptions.get(id))) throw new HttpProblem(404, 'not-found', `no subscription ${id}`);
     res.json({ payments: await deps.payments.listForSubscription(id) });
   });
 
@@ -131,10 +131,10 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
     const id = parse(ID, req.params.id, 'id');
     const { paymentMethodId } = parse(paymentMethodChangeBody, req.body);
     const row = await deps.subscriptions.get(id);
-    if (!row) throw new HttpProblem(404, `no subscription ${id}`);
+    if (!row) throw new HttpProblem(404, 'not-found', `no subscription ${id}`);
     const method = await deps.paymentMethods.get(paymentMethodId);
     if (!method || method.customerKey !== row.customer_key) {
-      throw new HttpProblem(422, `payment method ${paymentMethodId} does not belong to customer ${row.customer_key}`, {
+      throw new HttpProblem(422, 'unknown-payment-method', `payment method ${paymentMethodId} does not belong to customer ${row.customer_key}`, {
         errors: [{ field: 'paymentMethodId', message: 'unknown payment method for this customer' }],
       });
     }
