@@ -15,6 +15,19 @@ export interface OrderContext {
   attemptedAtMs: number;
 }
 
+/**
+ * What an order's status at Toss says about the money (one predicate for every lookup): it took
+ * money (some may have been given back since), it never did and never will, or it is not final.
+ */
+export type ChargeStatusAtGateway = 'charged' | 'notCharged' | 'notFinal';
+
+export function chargeStatusOf(payment: TossPayment | null): ChargeStatusAtGateway {
+  if (payment === null) return 'notCharged';
+  if (payment.status === 'DONE' || payment.status === 'CANCELED' || payment.status === 'PARTIAL_CANCELED') return 'charged';
+  if (payment.status === 'ABORTED' || payment.status === 'EXPIRED') return 'notCharged';
+  return 'notFinal';
+}
+
 /** The ledger status of a payment Toss took: refunded since (by hand, or by an earlier void) or not. */
 function ledgerStatusOf(payment: TossPayment): LedgerStatus {
   return payment.status === 'CANCELED' || payment.status === 'PARTIAL_CANCELED' ? payment.status : 'DONE';

@@ -4,14 +4,15 @@
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { CURRENCIES, isCurrency } from '../src/domain/money';
-import type { ChargeOutcome, Decline, PaymentSummary, UnsettledOrder } from '../src/domain/subscription';
+import type { ChargeOutcome, Decline, UnsettledOrder } from '../src/domain/subscription';
 import { classifyTossError } from '../src/gateway/error-classification';
 import type { PaymentGateway } from '../src/gateway/payment-gateway';
 import { TossApiError } from '../src/gateway/toss-api-error';
 import type { TossPayment } from '../src/gateway/toss-types';
 import type { PaymentMethodsRepo } from '../src/db/payment-methods-repo';
 import type { LedgerEntry, PaymentsRepo } from '../src/db/payments-repo';
-import { recordApproved } from './approved-payment';
+import { chargeStatusOf, recordApproved } from './approved-payment';
+import { paymentSummaryOf } from './charge-lookup-activity';
 
 export interface ChargeInput {
   subscriptionId: string;
@@ -38,16 +39,7 @@ export interface ChargeDeps {
   payments: PaymentsRepo;
 }
 
-const paid = (entry: LedgerEntry): ChargeOutcome => ({
-  outcome: 'paid',
-  payment: {
-    paymentId: entry.orderId,
-    orderId: entry.orderId,
-    amount: entry.amount,
-    approvedAtMs: Date.parse(entry.approvedAt ?? entry.createdAt),
-    cycle: entry.cycle,
-  } satisfies PaymentSummary,
-});
+const paid = (entry: LedgerEntry): ChargeOutcome => ({ outcome: 'paid', payment: paymentSummaryOf(entry) });
 
 export function createChargeActivity(deps: ChargeDeps) {
   async function recordDone(input: ChargeInput, orderId: string, attempt: number, payment: TossPayment): Promise<ChargeOutcome> {
@@ -57,12 +49,15 @@ export function createChargeActivity(deps: ChargeDeps) {
   /** A charge Toss already approved for this order (a lost response, an earlier attempt). */
   async function alreadyPaid(input: ChargeInput, orderId: string, attempt: number): Promise<ChargeOutcome | null> {
     const payment = await deps.gateway.getPaymentByOrderId(orderId);
-    return payment && payment.status !== 'ABORTED' ? recordDone(input, orderId, attempt, payment) : null;
+    const status = chargeStatusOf(payment);
+    if (status === 'notFinal') throw ApplicationFailure.retryable(`order ${orderId} is still ${payment?.status} at Toss`, 'PaymentNotFinal');
+    return payment && status === 'charged' ? recordDone(input, orderId, attempt, payment) : null;
   }
 
   return async function chargeSubscription(input: ChargeInput): Promise<ChargeOutcome> {
     const recorded = await deps.payments.get(input.orderId);
-    if (recorded?.status === 'DONE') return paid(recorded);
+    // Paid once, whatever was refunded from it since.
+    if (recorded && recorded.status !== 'DECLINED') return paid(recorded);
     if (recorded?.status === 'DECLINED') return declined(recorded.failureCode ?? 'UNKNOWN_ERROR', recorded.failureMessage ?? '');
 
     for (const order of input.unsettledOrders) {

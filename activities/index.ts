@@ -1,4 +1,5 @@
 import { createChargeActivity, type ChargeDeps } from './charge-activity';
+import { createChargeLookupActivity } from './charge-lookup-activity';
 import { createProjectionActivity } from './projection-activity';
 import { createRefundActivity } from './refund-activity';
 import { createSettlePurchaseActivity } from './settle-purchase-activity';
@@ -9,6 +10,7 @@ export type ActivityDeps = ChargeDeps & { subscriptions: SubscriptionsRepo };
 export function createActivities(deps: ActivityDeps) {
   return {
     chargeSubscription: createChargeActivity(deps),
+    lookUpCharge: createChargeLookupActivity(deps),
     projectSubscription: createProjectionActivity(deps.subscriptions),
     refundPayment: createRefundActivity(deps),
     settlePurchase: createSettlePurchaseActivity(deps),
@@ -17,5 +19,5 @@ export function createActivities(deps: ActivityDeps) {
 
 export type SubscriptionActivities = ReturnType<typeof createActivities>;
 export type { ChargeInput } from './charge-activity';
-export type { RefundInput, RefundResult } from './refund-activity';
+export type { RefundAttempt, RefundInput, RefundResult } from './refund-activity';
 export type { SettlePurchaseInput } from './settle-purchase-activity';

@@ -42,15 +42,24 @@ export interface RefundDeps {
   payments: PaymentsRepo;
 }
 
-/** Failure type of every refund that will not happen: retrying cannot change the answer. */
-export const REFUND_REJECTED = 'RefundRejected';
+/**
+ * A refund either happened (now, or by an earlier try with the same refundId) or was refused —
+ * by our checks or by Toss — and retrying cannot change that. A refusal is an answer, not a
+ * failure: the activity completes, so history shows no failed activity for it. Only a gateway
+ * that does not answer makes the activity fail (and be retried with the same Idempotency-Key).
+ */
+export type RefundAttempt = { outcome: 'refunded'; refund: RefundResult } | { outcome: 'refused'; code: string; message: string };
 
 const REFUNDABLE = ['DONE', 'PARTIAL_CANCELED'];
 const MAX_REASON = 200;
 const MAX_IDEMPOTENCY_KEY = 300;
 
-const reject = (message: string, details?: Record<string, unknown>) =>
-  ApplicationFailure.nonRetryable(message, REFUND_REJECTED, ...(details ? [details] : []));
+class Refused extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+const reject = (message: string, code = 'REFUND_REJECTED') => new Refused(code, message);
 
 const money = (amount: number, currency: string) =>
   isCurrency(currency) ? `${amount} (${formatMoney(amount, currency)})` : `${amount} ${currency} minor units`;
@@ -82,7 +91,16 @@ function validateInput(input: RefundInput): void {
 }
 
 export function createRefundActivity(deps: RefundDeps) {
-  return async function refundPayment(input: RefundInput): Promise<RefundResult> {
+  return async function refundPayment(input: RefundInput): Promise<RefundAttempt> {
+    try {
+      return { outcome: 'refunded', refund: await refundOnce(input) };
+    } catch (error) {
+      if (error instanceof Refused) return { outcome: 'refused', code: error.code, message: error.message };
+      throw error;
+    }
+  };
+
+  async function refundOnce(input: RefundInput): Promise<RefundResult> {
     // A retry after the refund was recorded: answer from the ledger, Toss is not asked again.
     const recorded = await deps.payments.refunds.get(input.refundId);
     if (recorded) {
@@ -103,14 +121,15 @@ export function createRefundActivity(deps: RefundDeps) {
       throw reject(`payment ${input.paymentId} belongs to another subscription; only subscription ${input.subscriptionId}'s own payments can be refunded`);
     }
     if (!REFUNDABLE.includes(entry.status) || entry.paymentKey === null) {
-      throw reject(`payment ${input.paymentId} is ${entry.status}; only DONE or PARTIAL_CANCELED payments can be refunded`, { status: entry.status });
+      const code = entry.status === 'CANCELED' ? 'ALREADY_REFUNDED' : 'NOT_REFUNDABLE';
+      throw reject(`payment ${input.paymentId} is ${entry.status}; only DONE or PARTIAL_CANCELED payments can be refunded`, code);
     }
     const balance = entry.balanceAmount ?? entry.amount;
     const amount = input.amount ?? balance;
     if (amount > balance) {
       throw reject(
         `refund of ${money(amount, entry.currency)} exceeds the remaining balance ${money(balance, entry.currency)} of payment ${input.paymentId}; refund at most ${balance}`,
-        { remainingBalance: balance },
+        'EXCEEDS_BALANCE',
       );
     }
 
@@ -128,7 +147,7 @@ export function createRefundActivity(deps: RefundDeps) {
         // first cancel again instead of running a second one.
         throw ApplicationFailure.retryable(`refund outcome unknown: ${error.code}`, 'TransientGatewayError', { code: error.code });
       }
-      throw reject(`Toss refused the refund of payment ${input.paymentId}: ${error.message}`, { code: error.code });
+      throw reject(`Toss refused the refund of payment ${input.paymentId}: ${error.message}`, error.code);
     }
 
     // Toss appends each cancel; the last one is this request's (a replayed answer included).
@@ -149,5 +168,5 @@ export function createRefundActivity(deps: RefundDeps) {
       payment.balanceAmount,
     );
     return resultOf(refund, order.balanceAmount);
-  };
+  }
 }

@@ -7,8 +7,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { PurchaseSettlement } from '../src/domain/purchase-reconciliation';
 import type { PaymentGateway } from '../src/gateway/payment-gateway';
 import type { PaymentsRepo } from '../src/db/payments-repo';
-import { recordApproved, type OrderContext } from './approved-payment';
-import { createRefundActivity, REFUND_REJECTED } from './refund-activity';
+import { chargeStatusOf, recordApproved, type OrderContext } from './approved-payment';
+import { createRefundActivity } from './refund-activity';
 
 export interface SettlePurchaseInput extends OrderContext {
   what: string;
@@ -18,11 +18,6 @@ export interface SettlePurchaseDeps {
   gateway: PaymentGateway;
   payments: PaymentsRepo;
 }
-
-/** Toss statuses of an order that took no money and never will. */
-const NEVER_CHARGED = new Set(['ABORTED', 'EXPIRED']);
-/** Toss statuses of an order that took money (some of it may have been given back since). */
-const CHARGED = new Set(['DONE', 'CANCELED', 'PARTIAL_CANCELED']);
 
 export const voidRefundIdFor = (orderId: string) => `${orderId}-void`;
 
@@ -36,10 +31,9 @@ export function createSettlePurchaseActivity(deps: SettlePurchaseDeps) {
     if (!entry) {
       // A gateway error here (still down) fails the activity; the workflow looks again later.
       const payment = await deps.gateway.getPaymentByOrderId(input.orderId);
-      if (!payment || NEVER_CHARGED.has(payment.status)) return { outcome: 'notCharged' };
-      if (!CHARGED.has(payment.status)) {
-        throw ApplicationFailure.retryable(`order ${input.orderId} is still ${payment.status} at Toss`, 'PaymentNotFinal');
-      }
+      const status = chargeStatusOf(payment);
+      if (status === 'notCharged' || !payment) return { outcome: 'notCharged' };
+      if (status === 'notFinal') throw ApplicationFailure.retryable(`order ${input.orderId} is still ${payment.status} at Toss`, 'PaymentNotFinal');
       entry = await recordApproved(deps.payments, input, payment);
     }
 
@@ -48,21 +42,15 @@ export function createSettlePurchaseActivity(deps: SettlePurchaseDeps) {
     if (voided) return { outcome: 'voided', charged: entry.amount, amount: voided.amount };
     // Refunded in full some other way (e.g. by hand in Toss's console): nothing left to give back.
     if ((entry.balanceAmount ?? entry.amount) === 0) return { outcome: 'voided', charged: entry.amount, amount: 0 };
-    try {
-      const result = await refund({
-        subscriptionId: input.subscriptionId,
-        paymentId: input.orderId,
-        refundId,
-        reason: `voided: the ${input.what} did not go on while this charge's outcome was unknown`.slice(0, 200),
-        kind: 'void',
-      });
-      return { outcome: 'voided', charged: entry.amount, amount: result.amount };
-    } catch (error) {
-      // Toss refused (retrying cannot change that): an operator has to look at it.
-      if (error instanceof ApplicationFailure && error.type === REFUND_REJECTED) {
-        return { outcome: 'voidFailed', charged: entry.amount, reason: error.message };
-      }
-      throw error;
-    }
+    const result = await refund({
+      subscriptionId: input.subscriptionId,
+      paymentId: input.orderId,
+      refundId,
+      reason: `voided: the ${input.what} did not go on while this charge's outcome was unknown`.slice(0, 200),
+      kind: 'void',
+    });
+    // Toss refused (retrying cannot change that): an operator has to look at it.
+    if (result.outcome === 'refused') return { outcome: 'voidFailed', charged: entry.amount, reason: result.message };
+    return { outcome: 'voided', charged: entry.amount, amount: result.refund.amount };
   };
 }

@@ -13,6 +13,7 @@ const schema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   API_PORT: port(3000),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6000),
   EMULATOR_PORT: port(4010),
   EMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   EMULATOR_SECRET_KEY: z.string().default('test_sk_emulator_0000000000000000'),

@@ -97,9 +97,19 @@ export interface RefundRequest {
   amount?: number;
   reason?: string;
 }
+/**
+ * A refund that happened, or one the gateway has not confirmed yet: it stays reserved and is sent
+ * again with the same refund id until the gateway answers (the API answers 202). A refusal is not
+ * an answer here: the Update fails with RefundRejected.
+ */
+export type RefundAnswer =
+  | { outcome: 'refunded'; refund: RefundResult }
+  | { outcome: 'pending'; refundId: string; paymentId: string; amount: number; message: string }
+  | { outcome: 'refused'; code: string; message: string };
+
 export interface RefundOutcome {
   subscription: SubscriptionSnapshot;
-  refund: RefundResult;
+  refund: Exclude<RefundAnswer, { outcome: 'refused' }>;
 }
 export const refundUpdate = defineUpdate<RefundOutcome, [RefundRequest]>('refund');
 

@@ -4,6 +4,7 @@
  * Every state change — timer events and messages alike — runs one at a time (`exclusively`), so
  * an operation awaiting a charge or refund can never interleave with a renewal or another message.
  */
+import { Mutex } from 'async-mutex';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -30,16 +31,14 @@ import {
 } from '../src/domain/plan-change';
 import { topUpOutcome, topUpRejection } from '../src/domain/prepaid';
 import { withPurchaseCheckFailed, withPurchaseSettled, withPurchaseUnknown } from '../src/domain/purchase-reconciliation';
+import { applyRevoke, revokeRefundAmount, revokeRejection } from '../src/domain/revoke';
 import {
-  applyRevoke,
-  nextRefundId,
+  decideRefund,
   refundRejection,
-  revokeRefundAmount,
-  revokeRejection,
-  withRefund,
-  withRefundFailed,
-  withRevocationRefund,
-} from '../src/domain/revoke';
+  withOrderCheckFailed,
+  withRefundOutcome,
+  type RefundOutcome as RefundBooking,
+} from '../src/domain/money-movement';
 import {
   applyCancel,
   applyChargeOutcome,
@@ -51,6 +50,7 @@ import {
   chargeFor,
   enterHold,
   expire,
+  hasUnsettledMoney,
   markRetried,
   newSubscription,
   nextBillingAtMs,
@@ -60,6 +60,7 @@ import {
   retryChargeRejection,
   snapshotOf,
   TransitionRejected,
+  withChargeLookup,
   withStateDefaults,
   type ChargeOutcome,
   type Rejection,
@@ -95,6 +96,7 @@ import {
   topUpUpdate,
   updatePaymentMethodUpdate,
   type PlanChangeRequest,
+  type RefundAnswer,
   type RejectionDetail,
   type SubscriptionWorkflowInput,
 } from './messages';
@@ -103,7 +105,7 @@ import { chargeSummary, purchaseSummary, refundSummary, settleSummary, waitSumma
 /** Bounded history: a new run every 12 cycles (SPEC §5), or earlier when the server suggests it. */
 export const CYCLES_PER_RUN = 12;
 
-const { chargeSubscription, projectSubscription, refundPayment } = proxyActivities<SubscriptionActivities>({
+const { chargeSubscription, projectSubscription } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
@@ -118,8 +120,17 @@ const { chargeSubscription: chargePurchase } = proxyActivities<SubscriptionActiv
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
 });
 
+/**
+ * A refund answers a waiting caller too: a short budget, then "pending" and a resend with the same
+ * refund id (its Idempotency-Key) on a backoff, so the refund happens exactly once.
+ */
+const { refundPayment } = proxyActivities<SubscriptionActivities>({
+  startToCloseTimeout: '35 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
+});
+
 /** A lookup holds the subscription's turn: it tries briefly, and its own schedule backs off. */
-const { settlePurchase } = proxyActivities<SubscriptionActivities>({
+const { settlePurchase, lookUpCharge } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '35 seconds',
   retry: { initialInterval: '2 seconds', maximumAttempts: 2 },
 });
@@ -141,24 +152,27 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   let s: SubscriptionState = input.state ? withStateDefaults(input.state) : newSubscription(input.create, Date.now());
   /** Bumped by every accepted change: wakes the main loop to re-plan its timer. */
   let messages = 0;
-  let busy = false;
+  /**
+   * One turn at a time for every state change, timer events and messages alike: a FIFO lock, not a
+   * flag — several handlers waiting on a flag are all released in the same activation.
+   */
+  const turn = new Mutex();
   let publishedVersion = 0;
   let cyclesThisRun = 0;
 
   const snapshot = () => snapshotOf(s);
 
   /** Runs one state change at a time; domain rejections leave as typed failures. */
-  async function exclusively<T>(fn: () => Promise<T> | T): Promise<T> {
-    await condition(() => !busy);
-    busy = true;
-    try {
-      return await fn();
-    } catch (error) {
-      throw asFailure(error);
-    } finally {
-      busy = false;
-      messages++;
-    }
+  function exclusively<T>(fn: () => Promise<T> | T): Promise<T> {
+    return turn.runExclusive(async () => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw asFailure(error);
+      } finally {
+        messages++;
+      }
+    });
   }
 
   /** For updates that trigger a charge: answer once that attempt has settled. */
@@ -281,29 +295,53 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     { validator: () => rejectIf(topUpRejection(s)) },
   );
 
-  async function refund(paymentId: string, amount: number | undefined, reason: string, kind: 'refund' | 'revoke') {
-    const refundId = nextRefundId(s);
+  /** Runs a decided refund at the gateway and books its answer (money-movement.ts). */
+  async function runRefund(refundId: string): Promise<RefundAnswer> {
+    const refund = s.pendingRefunds.find((r) => r.refundId === refundId);
+    if (!refund) throw new Error(`no pending refund ${refundId}`);
+    let booking: RefundBooking;
+    let answer: RefundAnswer;
     try {
-      const result = await refundPayment.executeWithOptions(
-        { startToCloseTimeout: '1 minute', summary: refundSummary(kind, paymentId, amount, s.plan.currency) },
-        [{ subscriptionId: s.subscriptionId, paymentId, refundId, amount, reason, kind }],
+      const attempt = await refundPayment.executeWithOptions(
+        { summary: refundSummary(refund.kind, refund.paymentId, refund.amount, s.plan.currency) },
+        [{ subscriptionId: s.subscriptionId, paymentId: refund.paymentId, refundId, amount: refund.amount, reason: refund.reason, kind: refund.kind }],
       );
-      s = withRefund(s, paymentId, result.amount);
-      return result;
+      if (attempt.outcome === 'refunded') {
+        const r = attempt.refund;
+        booking = { outcome: 'refunded', amount: r.amount, balanceAmount: r.balanceAmount, refundedAtMs: r.refundedAtMs };
+        answer = { outcome: 'refunded', refund: r };
+      } else {
+        booking = { outcome: 'refused', code: attempt.code, message: attempt.message };
+        answer = { outcome: 'refused', code: attempt.code, message: attempt.message };
+      }
     } catch (error) {
-      s = withRefundFailed(s);
-      const message = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : (error as Error).message;
-      throw ApplicationFailure.create({ type: REJECTION_TYPES.refund, message, nonRetryable: true, details: [{ code: 'refund-refused' } satisfies RejectionDetail] });
+      if (!(error instanceof ActivityFailure)) throw error;
+      const message = error.cause?.message ?? error.message;
+      booking = { outcome: 'unknown', message };
+      answer = { outcome: 'pending', refundId, paymentId: refund.paymentId, amount: refund.amount, message };
     }
+    s = withRefundOutcome(s, refundId, booking, Date.now());
+    return answer;
   }
 
   setHandler(
     refundUpdate,
     ({ paymentId, amount, reason }) =>
       exclusively(async () => {
-        rejectIf(refundRejection(s, paymentId, amount));
-        const result = await refund(paymentId, amount, reason ?? 'merchant refund', 'refund');
-        return { subscription: snapshot(), refund: result };
+        // Decided again inside the turn, on the state it changes: the amount is reserved before the gateway is asked.
+        const decided = decideRefund(s, { paymentId, ...(amount !== undefined ? { amount } : {}), reason: reason ?? 'merchant refund', kind: 'refund' }, Date.now());
+        if ('code' in decided) throw failureOf(decided);
+        s = decided.next;
+        const answer = await runRefund(decided.effect.refund.refundId);
+        if (answer.outcome === 'refused') {
+          throw ApplicationFailure.create({
+            type: REJECTION_TYPES.refund,
+            message: answer.message,
+            nonRetryable: true,
+            details: [{ code: 'refund-refused', gatewayCode: answer.code } satisfies RejectionDetail],
+          });
+        }
+        return { subscription: snapshot(), refund: answer };
       }),
     { validator: ({ paymentId, amount }) => rejectIf(refundRejection(s, paymentId, amount)) },
   );
@@ -316,16 +354,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
         const now = Date.now();
         const amount = revokeRefundAmount(s, mode, now);
         const paymentId = s.lastPayment?.paymentId;
-        s = applyRevoke(s, mode, now);
-        if (amount > 0 && paymentId) {
-          try {
-            const result = await refund(paymentId, amount, reason ?? `revoked (${mode} refund)`, 'revoke');
-            s = withRevocationRefund(s, result.amount, null);
-          } catch (error) {
-            // Access is gone either way; the failed refund is on record for an operator.
-            s = withRevocationRefund(s, 0, (error as Error).message);
-          }
-        }
+        const decided = amount > 0 && paymentId ? decideRefund(s, { paymentId, amount, reason: reason ?? `revoked (${mode} refund)`, kind: 'revoke' }, now) : null;
+        const refundId = decided && !('code' in decided) ? decided.effect.refund.refundId : null;
+        // Access is gone either way; a refund that fails is on record in the revocation for an operator.
+        s = applyRevoke(decided && !('code' in decided) ? decided.next : s, mode, now);
+        if (refundId) await runRefund(refundId);
         return snapshot();
       }),
     { validator: ({ refund: mode }) => rejectIf(revokeRejection(s, mode)) },
@@ -417,6 +450,30 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     }
   }
 
+  /** Asks the gateway again about a charge attempt it never confirmed (money-movement.ts). */
+  async function lookUp(orderId: string): Promise<void> {
+    const order = s.unsettledOrders.find((o) => o.orderId === orderId);
+    if (!order) return;
+    try {
+      const lookup = await lookUpCharge.executeWithOptions({ summary: `look up unconfirmed charge ${orderId}` }, [
+        {
+          subscriptionId: s.subscriptionId,
+          customerKey: s.customerKey,
+          orderId,
+          currency: s.plan.currency,
+          cycle: s.cycle,
+          attempt: order.attempt,
+          dueAtMs: s.currentPeriod.startMs,
+          attemptedAtMs: order.attemptedAtMs ?? Date.now(),
+        },
+      ]);
+      s = withChargeLookup(s, orderId, lookup, Date.now());
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      s = withOrderCheckFailed(s, orderId, Date.now());
+    }
+  }
+
   async function run(event: SubscriptionEvent): Promise<void> {
     switch (event.kind) {
       case 'charge':
@@ -444,25 +501,30 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
         return;
       case 'reconcile':
         return settle(event.orderId);
+      case 'lookupCharge':
+        return lookUp(event.orderId);
+      case 'resendRefund':
+        await runRefund(event.refundId);
+        return;
     }
   }
 
   /** Before a run closes: in-flight updates (a refund, say) answer, and their result is published. */
   async function drain(): Promise<void> {
     for (;;) {
-      await condition(() => allHandlersFinished() && !busy);
+      await condition(() => allHandlersFinished() && !turn.isLocked());
       if (s.version === publishedVersion) return;
       await publish();
     }
   }
 
   for (;;) {
-    await condition(() => !busy);
+    await condition(() => !turn.isLocked());
     await publish();
     // Operations may take their turn while the projection runs: publish their result before deciding.
-    if (busy || s.version !== publishedVersion) continue;
-    // An ended subscription stays open until every unconfirmed purchase is settled: no money is left behind.
-    if (isTerminal(s.status) && s.unsettledPurchases.length === 0) break;
+    if (turn.isLocked() || s.version !== publishedVersion) continue;
+    // An ended subscription stays open until every unconfirmed charge and refund is settled: no money is left behind.
+    if (isTerminal(s.status) && !hasUnsettledMoney(s)) break;
     if (cyclesThisRun >= CYCLES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await drain();
       return continueAsNew<typeof subscriptionWorkflow>({ create: input.create, state: s });
@@ -477,13 +539,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     if (waitMs > 0 && (await condition(() => messages !== seen, waitMs, { summary: waitSummary(event, s) }))) {
       continue; // a message changed the plan: recompute the next event
     }
-    if (busy) continue; // an operation took the turn in this same instant: re-plan after it
-    busy = true;
-    try {
-      await run(event);
-    } finally {
-      busy = false;
-    }
+    // An operation that took the turn in this same instant changed the plan: re-plan after it.
+    await turn.runExclusive(() => (messages === seen ? run(event) : undefined));
   }
   await drain();
   return snapshot();

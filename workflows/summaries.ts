@@ -48,5 +48,11 @@ export function waitSummary(event: SubscriptionEvent, s: SubscriptionState): str
       const order = s.unsettledPurchases.find((p) => p.orderId === event.orderId);
       return `look up the ${order ? unconfirmed(order, s.plan.currency) : `unconfirmed charge (${event.orderId})`} on ${at}`;
     }
+    case 'lookupCharge':
+      return `look up unconfirmed charge ${event.orderId} on ${at}`;
+    case 'resendRefund': {
+      const refund = s.pendingRefunds.find((r) => r.refundId === event.refundId);
+      return `resend unconfirmed refund ${refund ? `${formatMoney(refund.amount, s.plan.currency)} ` : ''}(${event.refundId}) on ${at}`;
+    }
   }
 }

@@ -19,4 +19,6 @@ export interface ApiDeps {
   logger: Logger;
   /** "Now" for previews: the wall clock, or the test server's clock in simulations. */
   clock?: () => Promise<number>;
+  /** Requests per minute per API key (config API_RATE_LIMIT_PER_MINUTE); default 6000. */
+  rateLimitPerMinute?: number;
 }

@@ -27,6 +27,7 @@ export const EDGE_PROBLEM_CODES = [
   'unknown-auth-key',
   // The payment gateway
   'billing-key-issuance-failed',
+  'card-declined',
   'gateway-error',
   // Our side
   'internal-error',

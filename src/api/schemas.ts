@@ -1,8 +1,10 @@
 /** Request shapes at the HTTP edge (zod); the domain re-checks its own rules. */
 import { z } from 'zod';
 import { INTERVAL_UNITS } from '../domain/calendar';
+import { parseLocalDate } from '../domain/local-date';
 import { REPLACEMENT_MODES } from '../domain/plan-change';
 import { REVOKE_REFUNDS } from '../domain/revoke';
+import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status';
 
 export const CUSTOMER_KEY = z
   .string()
@@ -21,32 +23,51 @@ export const createSubscriptionBody = z.strictObject({
   timeZone: z.string().min(1).max(64).optional(),
   /** Start with the plan's trial when the customer has not had one for this product (default true). */
   trial: z.boolean().optional(),
-  /** A later start (ISO instant with offset): nothing is charged or granted before it. */
+  /**
+   * A later start (ISO instant with offset): nothing is charged or granted before it. At most
+   * one year ahead; the route checks that against its clock (see validate.ts).
+   */
   startAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const paymentMethodChangeBody = z.strictObject({ paymentMethodId: ID });
 
+/** A POST that takes no body accepts none or `{}` (see `parseNoBody` in validate.ts). */
 export const emptyBody = z.union([z.strictObject({}), z.undefined()]);
 
 export const listSubscriptionsQuery = z.strictObject({
   customerKey: CUSTOMER_KEY.optional(),
-  status: z.string().regex(/^[A-Z_]+$/).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  status: z.enum(SUBSCRIPTION_STATUSES).optional(),
+  // Digits only: coercion alone would take "1e2", " 5" or "0x10".
+  limit: z.string().regex(/^[0-9]{1,3}$/, 'limit: an integer from 1 to 200').transform(Number).pipe(z.number().int().min(1).max(200)).default(50),
 });
+
+const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$/;
+
+/**
+ * A real local date-time without offset. Checked here because Temporal reads a leap second
+ * (`23:59:60`) as `23:59:59` instead of rejecting it.
+ */
+export function isRealLocalDateTime(text: string): boolean {
+  const match = LOCAL_DATE_TIME.exec(text);
+  if (!match) return false;
+  const [, date, hour, minute, second = '00'] = match;
+  return parseLocalDate(date!) !== null && Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 59;
+}
 
 export const schedulePreviewBody = z.strictObject({
   interval: z.strictObject({
     unit: z.enum(INTERVAL_UNITS),
     count: z.number().int().min(1).max(120),
   }),
-  /** Local date-time without offset, e.g. 2025-01-31T00:30. */
-  anchor: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, 'anchor: local date-time without offset, e.g. 2025-01-31T00:30'),
+  /** Local date-time without offset, e.g. 2025-01-31T00:30; no later than a year from now (the route checks). */
+  anchor: z.string().refine(isRealLocalDateTime, 'anchor: a real local date-time without offset, e.g. 2025-01-31T00:30'),
   timeZone: z.string().min(1).max(64).default('Asia/Seoul'),
   count: z.number().int().min(1).max(1000).default(12),
 });
 
-const LOCAL_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a local date YYYY-MM-DD (in the subscription\'s time zone)');
+/** A real calendar date; how far it may be is the domain's rule (defer, pause bound it). */
+const LOCAL_DATE = z.string().refine((text) => parseLocalDate(text) !== null, 'expected a real local date YYYY-MM-DD (in the subscription\'s time zone)');
 const REASON = z.string().min(1).max(200);
 
 export const planChangePreviewBody = z.strictObject({

@@ -1,7 +1,18 @@
-import type { RequestHandler } from 'express';
+/**
+ * API-key authentication for every route mounted after it (README "Authentication"): identify
+ * the key (401), count it against its rate limit (429), check its right (403).
+ */
+import { Router, type RequestHandler } from 'express';
 import type { ApiDeps } from '../api/deps';
+import { ApiKeysRepo } from './api-keys-repo';
+import { authorize } from './authorize';
+import { identify } from './identify';
+import { perKeyRateLimit } from './rate-limit';
 
-/** Placeholder: API-key authentication (issue 8, item 1) is built here. */
-export function authenticate(_deps: ApiDeps): RequestHandler {
-  return (_req, _res, next) => next();
+export function authenticate(deps: ApiDeps): RequestHandler {
+  const router = Router();
+  router.use(identify(new ApiKeysRepo(deps.pool), deps.logger));
+  router.use(perKeyRateLimit(deps.rateLimitPerMinute));
+  router.use(authorize());
+  return router;
 }

@@ -1,5 +1,9 @@
-/** The API alone (docker-compose `api` service); listens on all interfaces inside its container. */
+/**
+ * The API alone (docker-compose `api` service). Listens on all interfaces inside its container,
+ * or on `API_HOST` when set (the crash test runs it on loopback).
+ */
 import { Client, Connection } from '@temporalio/client';
+import { z } from 'zod';
 import { createApiApp } from '../api/app';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -12,8 +16,9 @@ async function main(): Promise<void> {
   const rt = await connectRuntime(config);
   const connection = await Connection.connect({ address: rt.temporalAddress });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApiApp({ ...rt, temporal, taskQueue: TASK_QUEUE, logger });
-  const server = app.listen(config.API_PORT, '0.0.0.0', () => logger.info({ port: config.API_PORT }, 'API listening'));
+  const app = createApiApp({ ...rt, temporal, taskQueue: TASK_QUEUE, logger, rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE });
+  const host = z.string().min(1).default('0.0.0.0').parse(process.env.API_HOST);
+  const server = app.listen(config.API_PORT, host, () => logger.info({ host, port: config.API_PORT }, 'API listening'));
   const stop = () => server.close(() => void Promise.all([connection.close(), rt.pool.end()]).then(() => process.exit(0)));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -11,25 +11,31 @@ import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
 import { createApiApp } from '../api/app';
 import type { Config } from '../config';
+import { ensureFirstApiKey, type FirstKeyOutcome } from '../auth/first-key';
 import { openDatabase } from '../db/database';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { loadOrCreateEncryptionKey } from '../db/encryption-key';
 import { createTossEmulator } from '../emulator/emulator-app';
 import { TossPaymentsClient } from '../gateway/toss-payments-client';
 import { startDevServer } from '../infra/dev-server';
+import { assertPortsFree, describeListenError, stackPortClaims } from '../infra/ports';
+import { ensurePrivateDir } from '../infra/private-files';
 import { resolveTemporalCli } from '../infra/temporal-binaries';
 import { TASK_QUEUE } from '../temporal/task-queue';
 import { createSubscriptionWorker } from '../temporal/worker';
 
 export interface RunningStack {
   urls: Record<string, string>;
+  /** The first API key when this start created it (print it once), else how many keys are active. */
+  apiKey: FirstKeyOutcome;
   stop(): Promise<void>;
 }
 
 function listen(app: import('express').Express, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, '127.0.0.1', () => resolve(server));
-    server.once('error', reject);
+    // Taken after the start-up check (a race): still a one-line "port … is already in use".
+    server.once('error', (error) => reject(describeListenError(error, port)));
   });
 }
 
@@ -42,12 +48,25 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     for (const fn of stops.reverse()) await fn().catch((e: Error) => logger.warn({ err: e.message }, 'shutdown step failed'));
   };
   try {
+    // Every port this start binds, named with its setting when taken, before anything starts.
+    await assertPortsFree(stackPortClaims(config));
+    // The data directory is private (0700; its files are 0600), tightened if an older version left it open.
+    ensurePrivateDir(config.dataDir);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       logger.info('starting embedded PostgreSQL');
-      const db = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, database: 'subscriptions' });
+      const db = await startEmbeddedPostgres({
+        dataDir: path.join(config.dataDir, 'postgres'),
+        port: config.EMBEDDED_PG_PORT,
+        portSetting: 'EMBEDDED_PG_PORT',
+        database: 'subscriptions',
+        privateParent: true,
+        log: (msg) => logger.warn(msg),
+      });
       stops.push(db.stop);
       databaseUrl = db.url;
+      // As root, where the cluster had to go so that the postgres user can reach it.
+      for (const note of db.notes) logger.warn({ postgresDataDir: db.dataDir }, note);
     }
     urls.postgres = databaseUrl.replace(/\/\/[^@]*@/, '//');
     const { pool, plans, paymentMethods, payments, subscriptions } = await openDatabase(databaseUrl, {
@@ -111,11 +130,13 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     const clientConnection = await Connection.connect({ address: temporalAddress });
     stops.push(() => clientConnection.close());
     const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-    const api = createApiApp({ pool, plans, paymentMethods, subscriptions, payments, gateway, temporal, taskQueue: TASK_QUEUE, logger });
+    const api = createApiApp({ pool, plans, paymentMethods, subscriptions, payments, gateway, temporal, taskQueue: TASK_QUEUE, logger, rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE });
     const apiServer = await listen(api, config.API_PORT);
     stops.push(() => close(apiServer));
     urls.api = `http://127.0.0.1:${config.API_PORT}`;
-    return { urls, stop };
+    // Last, so a start that fails never creates (and loses) the key it would have printed.
+    const apiKey = await ensureFirstApiKey(pool);
+    return { urls, apiKey, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,17 +1,20 @@
 /** `npm start`: the whole system on embedded defaults; Ctrl-C stops everything it started. */
+import type { FirstKeyOutcome } from '../auth/first-key';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { describeStartupFailure } from '../infra/startup-error';
 import { startStack } from './stack';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const stack = await startStack(config, logger);
-  const { urls } = stack;
+  const { urls, apiKey } = stack;
   const banner = [
     '',
     '  Subscription orchestrator is running',
-    `  API              ${urls.api}   (try: curl ${urls.api}/v1/plans)`,
+    `  API              ${urls.api}   (try: curl -H "Authorization: Bearer $API_KEY" ${urls.api}/v1/plans)`,
+    apiKeyLine(apiKey),
     urls.temporalUi && `  Temporal Web UI  ${urls.temporalUi}`,
     `  Temporal gRPC    ${urls.temporal}`,
     urls.tossEmulator ? `  Toss emulator    ${urls.tossEmulator}   (test cards: ${urls.tossEmulator}/emulator/test-cards)` : '  Toss             real API (TOSS_SECRET_KEY)',
@@ -36,7 +39,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`start failed: ${error.stack ?? error.message}\n`);
+/** The first key is printed exactly once, on the start that created it; it is stored only as a hash. */
+function apiKeyLine(apiKey: FirstKeyOutcome): string {
+  if (apiKey.created) return `  API key          ${apiKey.key}   (shown once: export API_KEY=<this>; manage with npm run api-keys)`;
+  const keys = apiKey.activeKeys === 1 ? '1 active key' : `${apiKey.activeKeys} active keys`;
+  return `  API keys         ${keys} (not shown again; npm run api-keys -- list | create --name NAME)`;
+}
+
+main().catch((error: unknown) => {
+  // A StartupError is one line that says what to do; anything else (even a non-Error) prints readably.
+  process.stderr.write(`start failed: ${describeStartupFailure(error)}\n`);
   process.exit(1);
 });

@@ -33,6 +33,10 @@ export class PaymentMethodsRepo {
     private readonly cipher: BillingKeyCipher,
   ) {}
 
+  /**
+   * Stores a payment method. Idempotent by id: ids derived from an Idempotency-Key make parallel or
+   * retried issuance land on one row, and the row that was there first is returned.
+   */
   async insert(pm: {
     id: string;
     customerKey: string;
@@ -44,10 +48,13 @@ export class PaymentMethodsRepo {
   }): Promise<PaymentMethodView> {
     const { rows } = await this.pool.query<PaymentMethodRow>(
       `INSERT INTO payment_methods (id, customer_key, billing_key_encrypted, card_number_masked, card_company, card_type, owner_type)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO NOTHING RETURNING *`,
       [pm.id, pm.customerKey, this.cipher.encrypt(pm.billingKey), pm.cardNumberMasked, pm.cardCompany, pm.cardType, pm.ownerType],
     );
-    return toView(rows[0]!);
+    const view = rows[0] ? toView(rows[0]) : await this.get(pm.id);
+    if (!view) throw new Error(`payment method ${pm.id} was neither inserted nor found`);
+    return view;
   }
 
   async get(id: string): Promise<PaymentMethodView | null> {

@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import { inTransaction } from './transaction';
 import type { SubscriptionSnapshot } from '../domain/subscription';
 
 export interface SubscriptionRow {
@@ -20,28 +19,50 @@ export interface SubscriptionRow {
 export class SubscriptionsRepo {
   constructor(private readonly pool: Pool) {}
 
-  /** Registers a subscription before its workflow starts, and redeems its trial atomically. */
+  /**
+   * Takes the customer's one introductory offer for `product` for `subscriptionId`. True when the
+   * offer is this subscription's: newly taken, or taken before by the same id (a retried create
+   * with a derived id keeps its offer). A lost race means no offer.
+   */
+  async redeemOffer(customerKey: string, product: string, subscriptionId: string): Promise<boolean> {
+    const inserted = await this.pool.query(
+      'INSERT INTO trial_redemptions (customer_key, product, subscription_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [customerKey, product, subscriptionId],
+    );
+    if (inserted.rowCount === 1) return true;
+    // A separate statement sees the row that won the conflict, even one committed a moment ago.
+    const { rows } = await this.pool.query<{ subscription_id: string }>(
+      'SELECT subscription_id FROM trial_redemptions WHERE customer_key = $1 AND product = $2',
+      [customerKey, product],
+    );
+    return rows[0]?.subscription_id === subscriptionId;
+  }
+
+  /**
+   * Lists a subscription whose workflow has started (never before: no row may exist without a
+   * workflow). The workflow's first projection may have written the row already; it wins.
+   */
+  async registerStarted(
+    s: { id: string; customerKey: string; planId: string; product: string; paymentMethodId: string; timeZone: string },
+  ): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO subscriptions (id, customer_key, plan_id, product, payment_method_id, status, entitled, time_zone)
+       VALUES ($1, $2, $3, $4, $5, 'INCOMPLETE', false, $6)
+       ON CONFLICT (id) DO NOTHING`,
+      [s.id, s.customerKey, s.planId, s.product, s.paymentMethodId, s.timeZone],
+    );
+  }
+
+  /**
+   * Registers a subscription and redeems its trial in one go, before a workflow is started by hand
+   * (test harnesses). The API uses `redeemOffer` and `registerStarted` around the start instead.
+   */
   async insertPending(
     s: { id: string; customerKey: string; planId: string; product: string; paymentMethodId: string; timeZone: string; withTrial: boolean },
   ): Promise<'ok' | 'trialAlreadyUsed'> {
-    return inTransaction(this.pool, async (client) => {
-      let result: 'ok' | 'trialAlreadyUsed' = 'ok';
-      if (s.withTrial) {
-        // Losing the race for the offer still creates the subscription, just without the offer.
-        const trial = await client.query(
-          `INSERT INTO trial_redemptions (customer_key, product, subscription_id) VALUES ($1, $2, $3)
-           ON CONFLICT DO NOTHING`,
-          [s.customerKey, s.product, s.id],
-        );
-        if (trial.rowCount === 0) result = 'trialAlreadyUsed';
-      }
-      await client.query(
-        `INSERT INTO subscriptions (id, customer_key, plan_id, product, payment_method_id, status, entitled, time_zone)
-         VALUES ($1, $2, $3, $4, $5, 'INCOMPLETE', false, $6)`,
-        [s.id, s.customerKey, s.planId, s.product, s.paymentMethodId, s.timeZone],
-      );
-      return result;
-    });
+    const redeemed = s.withTrial ? await this.redeemOffer(s.customerKey, s.product, s.id) : true;
+    await this.registerStarted(s);
+    return redeemed ? 'ok' : 'trialAlreadyUsed';
   }
 
   async hasUsedTrial(customerKey: string, product: string): Promise<boolean> {
@@ -49,15 +70,24 @@ export class SubscriptionsRepo {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Writes a snapshot unless a newer one is already there (activities may retry or overtake). */
+  /**
+   * Writes a snapshot unless a newer one is already there (activities may retry or overtake).
+   * An upsert: if the API process died between starting the workflow and listing it, the
+   * workflow's own projection creates the row.
+   */
   async project(s: SubscriptionSnapshot): Promise<void> {
     await this.pool.query(
-      `UPDATE subscriptions SET status = $2, entitled = $3, plan_id = $4, product = $5, payment_method_id = $6,
-              next_billing_at = $7, current_period_start = $8, current_period_end = $9, snapshot = $10,
-              version = $11, updated_at = now()
-        WHERE id = $1 AND version < $11`,
+      `INSERT INTO subscriptions AS t (id, customer_key, plan_id, product, payment_method_id, status, entitled, time_zone,
+                                       next_billing_at, current_period_start, current_period_end, snapshot, version)
+       VALUES ($1, $12, $4, $5, $6, $2, $3, $13, $7, $8, $9, $10, $11)
+       ON CONFLICT (id) DO UPDATE SET
+              status = EXCLUDED.status, entitled = EXCLUDED.entitled, plan_id = EXCLUDED.plan_id, product = EXCLUDED.product,
+              payment_method_id = EXCLUDED.payment_method_id, next_billing_at = EXCLUDED.next_billing_at,
+              current_period_start = EXCLUDED.current_period_start, current_period_end = EXCLUDED.current_period_end,
+              snapshot = EXCLUDED.snapshot, version = EXCLUDED.version, updated_at = now()
+        WHERE t.version < EXCLUDED.version`,
       [s.subscriptionId, s.status, s.entitled, s.planId, s.product, s.paymentMethodId, s.nextBillingAt,
-        s.currentPeriod.start, s.currentPeriod.end, JSON.stringify(s), s.version],
+        s.currentPeriod.start, s.currentPeriod.end, JSON.stringify(s), s.version, s.customerKey, s.timeZone],
     );
   }
 

@@ -3,6 +3,7 @@
  * `planChangeOutcome`, computes both the quote the API previews and the state the workflow
  * adopts, so a preview is by construction what the change does.
  */
+import { withPaidOrder } from './money-movement';
 import {
   addDays,
   addIntervalToDate,
@@ -291,15 +292,16 @@ export function planChangeOutcome(
 
 /** The change's immediate charge went through: it is the period's latest payment. */
 export function withPurchasePaid(s: SubscriptionState, payment: PaymentSummary, startsPeriod: boolean): SubscriptionState {
+  const booked = withPaidOrder(s, payment);
   return touched(s, {
     lastPayment: payment,
     lastPaymentRefunded: 0,
     blocked: null,
+    paidOrders: booked.paidOrders,
     counters: {
-      ...s.counters,
+      ...booked.counters,
       chargeAttempts: s.counters.chargeAttempts + 1,
       paidCycles: s.counters.paidCycles + (startsPeriod ? 1 : 0),
-      amountCharged: s.counters.amountCharged + payment.amount,
     },
   });
 }

@@ -6,6 +6,7 @@
  * back off from minutes to a day and never give up: an unconfirmed order stays on the
  * subscription, visible to operators, until the gateway answers.
  */
+import { withPaidOrder } from './money-movement';
 import { touched, type SubscriptionState, type UnsettledPurchase } from './subscription-state';
 
 const MINUTE_MS = 60_000;
@@ -32,7 +33,8 @@ export interface ReconcileEvent {
   orderId: string;
 }
 
-const unsettled = (order: Omit<UnsettledPurchase, 'checks' | 'nextCheckAtMs' | 'attemptedAtMs'>, nowMs: number): UnsettledPurchase => ({
+/** A charge nobody waits for any more: looked up, and given back in full if it went through. */
+export const reconcileLater = (order: Omit<UnsettledPurchase, 'checks' | 'nextCheckAtMs' | 'attemptedAtMs'>, nowMs: number): UnsettledPurchase => ({
   ...order,
   attemptedAtMs: nowMs,
   checks: 0,
@@ -47,7 +49,7 @@ export function withPurchaseUnknown(
 ): SubscriptionState {
   return touched(s, {
     purchaseSeq: s.purchaseSeq + 1,
-    unsettledPurchases: [...s.unsettledPurchases, unsettled({ ...order, attempt: 1 }, nowMs)],
+    unsettledPurchases: [...s.unsettledPurchases, reconcileLater({ ...order, attempt: 1 }, nowMs)],
     counters: { ...s.counters, chargeAttempts: s.counters.chargeAttempts + 1 },
   });
 }
@@ -63,7 +65,7 @@ export function unsettledOrdersToReconcile(
   nowMs: number,
 ): Pick<SubscriptionState, 'unsettledOrders' | 'unsettledPurchases'> {
   const handedOver = s.unsettledOrders.map((o) =>
-    unsettled({ orderId: o.orderId, attempt: o.attempt, amount: renewalAmount, what: `renewal #${s.cycle}`, cycle: s.cycle }, nowMs),
+    reconcileLater({ orderId: o.orderId, attempt: o.attempt, amount: renewalAmount, what: `renewal #${s.cycle}`, cycle: s.cycle }, nowMs),
   );
   return { unsettledOrders: [], unsettledPurchases: [...s.unsettledPurchases, ...handedOver] };
 }
@@ -80,14 +82,11 @@ export function withPurchaseSettled(s: SubscriptionState, orderId: string, settl
   const unsettledPurchases = s.unsettledPurchases.filter((p) => p.orderId !== orderId);
   if (settlement.outcome === 'notCharged') return touched(s, { unsettledPurchases });
   const refunded = settlement.outcome === 'voided' ? settlement.amount : 0;
-  const counters = {
-    ...s.counters,
-    amountCharged: s.counters.amountCharged + settlement.charged,
-    amountRefunded: s.counters.amountRefunded + refunded,
-  };
-  if (settlement.outcome === 'voided') return touched(s, { unsettledPurchases, counters });
+  // Booked as a paid order that was given back, so a later refund can never give it back again.
+  const { counters, paidOrders } = withPaidOrder(s, { paymentId: orderId, orderId, amount: settlement.charged, approvedAtMs: 0, cycle: order?.cycle ?? s.cycle }, refunded);
+  if (settlement.outcome === 'voided') return touched(s, { unsettledPurchases, counters, paidOrders });
   const failure = { orderId, amount: order?.amount ?? settlement.charged, reason: settlement.reason };
-  return touched(s, { unsettledPurchases, counters, voidFailures: [...s.voidFailures, failure] });
+  return touched(s, { unsettledPurchases, counters, paidOrders, voidFailures: [...s.voidFailures, failure] });
 }
 
 /** The gateway still did not answer: look again later. */

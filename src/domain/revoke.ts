@@ -2,6 +2,7 @@
  * Refund and revoke (SPEC §4.4–4.5, the seed's table): a refund gives money back and changes
  * nothing else; a revoke removes access at once, stops renewal and may refund the latest payment.
  */
+import { refundableBalance } from './money-movement';
 import { creditAt } from './plan-change';
 import { unsettledOrdersToReconcile } from './purchase-reconciliation';
 import { periodPrice } from './subscription';
@@ -17,38 +18,6 @@ import {
 
 export const REVOKE_REFUNDS = ['none', 'prorated', 'full'] as const satisfies readonly RevokeRefund[];
 
-/** Idempotency-Key of the next refund: deterministic, so a retried activity refunds once. */
-export function nextRefundId(s: SubscriptionState): string {
-  return `${s.subscriptionId}-r${s.refundSeq + 1}`;
-}
-
-export function refundRejection(s: SubscriptionState, paymentId: string, amount?: number): Rejection | null {
-  if (amount !== undefined && (!Number.isSafeInteger(amount) || amount <= 0)) {
-    return ruleRejection('invalid-amount', 'amount must be a positive integer of minor units (omit it to refund the whole remaining balance)');
-  }
-  if (s.lastPayment?.paymentId === paymentId) {
-    const balance = s.lastPayment.amount - s.lastPaymentRefunded;
-    if (balance <= 0) return ruleRejection('already-refunded', `payment ${paymentId} is already fully refunded`);
-    if (amount !== undefined && amount > balance) return ruleRejection('refund-exceeds-balance', `amount ${amount} exceeds the refundable balance ${balance} of payment ${paymentId}`);
-  }
-  return null;
-}
-
-/** Books a refund that went through; the refund id sequence moves either way. */
-export function withRefund(s: SubscriptionState, paymentId: string, amount: number): SubscriptionState {
-  return touched(s, {
-    refundSeq: s.refundSeq + 1,
-    lastPaymentRefunded: s.lastPayment?.paymentId === paymentId ? s.lastPaymentRefunded + amount : s.lastPaymentRefunded,
-    // Money given back is no longer paid for the period: a later credit cannot return it twice.
-    periodCreditCap: s.lastPayment?.paymentId === paymentId ? Math.max(0, s.periodCreditCap - amount) : s.periodCreditCap,
-    counters: { ...s.counters, amountRefunded: s.counters.amountRefunded + amount },
-  });
-}
-
-export function withRefundFailed(s: SubscriptionState): SubscriptionState {
-  return touched(s, { refundSeq: s.refundSeq + 1 });
-}
-
 export function revokeRejection(s: SubscriptionState, refund: RevokeRefund): Rejection | null {
   if (!REVOKE_REFUNDS.includes(refund)) return ruleRejection('invalid-revoke-refund', `refund must be one of ${REVOKE_REFUNDS.join(', ')}`);
   if (isTerminal(s.status)) return stateRejection('subscription-ended', `subscription is already ${s.status}; refund its payments instead`);
@@ -61,7 +30,7 @@ export function revokeRejection(s: SubscriptionState, refund: RevokeRefund): Rej
  */
 export function revokeRefundAmount(s: SubscriptionState, refund: RevokeRefund, atMs: number): number {
   if (!s.lastPayment || refund === 'none') return 0;
-  const balance = Math.max(0, s.lastPayment.amount - s.lastPaymentRefunded);
+  const balance = refundableBalance(s, s.lastPayment.paymentId) ?? 0;
   if (refund === 'full') return balance;
   const paidPeriod = s.status === 'ACTIVE' || s.status === 'CANCELED';
   return paidPeriod ? Math.min(balance, creditAt(s, atMs)) : 0;
@@ -80,9 +49,4 @@ export function applyRevoke(s: SubscriptionState, refund: RevokeRefund, atMs: nu
     revocation: { refund, atMs, refundedAmount: 0, refundError: null },
     ...unsettledOrdersToReconcile(s, periodPrice(s), atMs),
   });
-}
-
-export function withRevocationRefund(s: SubscriptionState, refundedAmount: number, refundError: string | null): SubscriptionState {
-  if (!s.revocation) return s;
-  return touched(s, { revocation: { ...s.revocation, refundedAmount, refundError } });
 }

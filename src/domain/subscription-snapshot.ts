@@ -37,6 +37,10 @@ export interface SubscriptionSnapshot {
   revocation: null | { refund: RevokeRefund; at: string; refundedAmount: number; refundError: string | null };
   /** Immediate charges the gateway never confirmed; each is looked up and voided if it went through. */
   unsettledPurchases: { orderId: string; amount: number; what: string; attemptedAt: string; nextCheckAt: string }[];
+  /** Charge attempts the gateway has not confirmed yet: looked up on a backoff; paid ones count as paid then. */
+  unsettledOrders: { orderId: string; attemptedAt: string | null; nextCheckAt: string | null }[];
+  /** Refunds the gateway has not confirmed yet: their amounts are reserved, and they are sent again until it answers. */
+  pendingRefunds: { refundId: string; paymentId: string; amount: number; kind: 'refund' | 'revoke'; nextCheckAt: string }[];
   /** Charges found to have gone through whose void Toss refused: refund them by hand. */
   voidFailures: SubscriptionState['voidFailures'];
   counters: SubscriptionState['counters'];
@@ -123,6 +127,12 @@ export function snapshotOf(s: SubscriptionState): SubscriptionSnapshot {
       attemptedAt: iso(p.attemptedAtMs),
       nextCheckAt: iso(p.nextCheckAtMs),
     })),
+    unsettledOrders: s.unsettledOrders.map((o) => ({
+      orderId: o.orderId,
+      attemptedAt: o.attemptedAtMs === undefined ? null : iso(o.attemptedAtMs),
+      nextCheckAt: o.nextCheckAtMs === undefined ? null : iso(o.nextCheckAtMs),
+    })),
+    pendingRefunds: s.pendingRefunds.map((r) => ({ refundId: r.refundId, paymentId: r.paymentId, amount: r.amount, kind: r.kind, nextCheckAt: iso(r.nextCheckAtMs) })),
     voidFailures: s.voidFailures,
     counters: s.counters,
     cycle: s.cycle,

@@ -27,9 +27,35 @@ export interface DunningState {
   retriedUntilMs: number;
 }
 
+/** A charge attempt whose outcome the gateway never confirmed: looked up on a backoff until it answers. */
 export interface UnsettledOrder {
   orderId: string;
   attempt: number;
+  /** Lookups that could not reach the gateway yet (absent in states recorded before lookups). */
+  checks?: number;
+  /** When the next lookup runs; absent = only before the next attempt (older states). */
+  nextCheckAtMs?: number;
+  /** Workflow time of the attempt. */
+  attemptedAtMs?: number;
+}
+
+/** A paid order of this subscription and how much of it has been given back (money-movement.ts). */
+export interface PaidOrder {
+  paymentId: string;
+  amount: number;
+  refunded: number;
+}
+
+/** A refund sent to the gateway whose answer has not come back yet: its amount is reserved. */
+export interface PendingRefund {
+  refundId: string;
+  paymentId: string;
+  amount: number;
+  reason: string;
+  kind: 'refund' | 'revoke';
+  /** Tries whose outcome stayed unknown; the same refundId is sent again, so it happens once. */
+  checks: number;
+  nextCheckAtMs: number;
 }
 
 export interface PaymentSummary {
@@ -109,6 +135,10 @@ export interface SubscriptionState {
   lastPayment: PaymentSummary | null;
   /** How much of `lastPayment` has been refunded so far. */
   lastPaymentRefunded: number;
+  /** Every paid order of this subscription with what was refunded from it: refunds are decided against it. */
+  paidOrders: PaidOrder[];
+  /** Refunds in flight or unconfirmed: their amounts are reserved until the gateway answers. */
+  pendingRefunds: PendingRefund[];
   /** Paid periods still billed at the plan's intro price. */
   introPeriodsLeft: number;
   /**
@@ -204,6 +234,8 @@ export function withStateDefaults(s: SubscriptionState): SubscriptionState {
     ...s,
     startsAtMs: s.startsAtMs ?? s.createdAtMs,
     lastPaymentRefunded: s.lastPaymentRefunded ?? 0,
+    paidOrders: s.paidOrders ?? (s.lastPayment ? [{ paymentId: s.lastPayment.paymentId, amount: s.lastPayment.amount, refunded: s.lastPaymentRefunded ?? 0 }] : []),
+    pendingRefunds: s.pendingRefunds ?? [],
     introPeriodsLeft: s.introPeriodsLeft ?? 0,
     periodCreditCap: s.periodCreditCap ?? s.lastPayment?.amount ?? 0,
     pendingChange: s.pendingChange ?? null,

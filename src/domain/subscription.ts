@@ -7,7 +7,8 @@
  */
 import { anchorAt, daysLaterAt, periodOf, rebaseAnchor } from './calendar';
 import { dunningPhaseAt, dunningSchedule, nextRetryAfter } from './dunning';
-import { reconcileEvent, unsettledOrdersToReconcile, type ReconcileEvent } from './purchase-reconciliation';
+import { lookupEvent, unsettledOrderOf, withPaidOrder, type LookupEvent } from './money-movement';
+import { reconcileEvent, reconcileLater, unsettledOrdersToReconcile, type ReconcileEvent } from './purchase-reconciliation';
 import { isTerminal, type SubscriptionStatus } from './subscription-status';
 import {
   assertAllowed,
@@ -58,6 +59,8 @@ export function newSubscription(input: CreateSubscriptionInput, nowMs: number): 
     unsettledOrders: [],
     lastPayment: null,
     lastPaymentRefunded: 0,
+    paidOrders: [],
+    pendingRefunds: [],
     introPeriodsLeft: input.withIntroPrice && input.plan.intro ? input.plan.intro.periods : 0,
     periodCreditCap: 0,
     pendingChange: null,
@@ -90,14 +93,20 @@ export type SubscriptionEvent =
   | { kind: 'resume'; atMs: number }
   | { kind: 'expire'; atMs: number; cause: ExpireCause }
   /** Look up an immediate purchase the gateway never confirmed (and void it if it went through). */
-  | ReconcileEvent;
+  | ReconcileEvent
+  /** Look up a charge attempt or resend a refund the gateway never confirmed (money-movement.ts). */
+  | LookupEvent;
 
 /** What the subscription waits for next, or null when only a message can move it. */
 export function nextEvent(s: SubscriptionState): SubscriptionEvent | null {
-  const reconcile = reconcileEvent(s);
-  const lifecycle = lifecycleEvent(s);
-  if (!reconcile || !lifecycle) return reconcile ?? lifecycle;
-  return reconcile.atMs < lifecycle.atMs ? reconcile : lifecycle;
+  const candidates = [lookupEvent(s), reconcileEvent(s), lifecycleEvent(s)].filter((e): e is SubscriptionEvent => e !== null);
+  // Earliest first; on a tie, settling what is unconfirmed goes before the lifecycle moves on.
+  return candidates.reduce<SubscriptionEvent | null>((first, e) => (first === null || e.atMs < first.atMs ? e : first), null);
+}
+
+/** Money is still moving: the workflow stays open until every unconfirmed charge and refund is settled. */
+export function hasUnsettledMoney(s: SubscriptionState): boolean {
+  return s.unsettledPurchases.length > 0 || s.pendingRefunds.length > 0 || s.unsettledOrders.some((o) => o.nextCheckAtMs !== undefined);
 }
 
 function lifecycleEvent(s: SubscriptionState): SubscriptionEvent | null {
@@ -178,7 +187,7 @@ export type ChargeOutcome =
 export function applyChargeOutcome(s: SubscriptionState, outcome: ChargeOutcome, nowMs: number): SubscriptionState {
   if (outcome.outcome === 'unknown') {
     const decline: Decline = { kind: 'soft', code: 'GATEWAY_UNAVAILABLE', message: outcome.message };
-    const withOrder = { ...s, unsettledOrders: [...s.unsettledOrders, outcome.order] };
+    const withOrder = { ...s, unsettledOrders: [...s.unsettledOrders, unsettledOrderOf(outcome.order, nowMs)] };
     return applyChargeOutcome(withOrder, { outcome: 'declined', decline }, nowMs);
   }
   const result = outcome;
@@ -186,9 +195,9 @@ export function applyChargeOutcome(s: SubscriptionState, outcome: ChargeOutcome,
   const base = { attempt: s.attempt + 1, chargeRequested: false, counters };
   if (result.outcome === 'paid') {
     counters.paidCycles += 1;
-    counters.amountCharged += result.payment.amount;
     const paid = {
       ...base,
+      ...withPaidOrder({ ...s, counters }, result.payment),
       blocked: null,
       dunning: null,
       unsettledOrders: [],
@@ -318,3 +327,31 @@ export function applyRetryCharge(s: SubscriptionState): SubscriptionState {
   return touched(s, { chargeRequested: true, blocked: null });
 }
 
+
+/** What a lookup of an unconfirmed charge attempt found at the gateway. */
+export type ChargeLookup = { outcome: 'paid'; payment: PaymentSummary } | { outcome: 'notCharged' };
+
+/**
+ * An unconfirmed attempt looked up again (money-movement.ts): a charge that went through counts
+ * as paid as if the gateway had answered at once — the attempt booked as an unknown decline is
+ * re-booked as paid, at the instant it was made. One that did not leaves dunning as it is. A charge
+ * that nobody waits for any more (the cycle was paid since, or it ended) is given back.
+ */
+export function withChargeLookup(s: SubscriptionState, orderId: string, lookup: ChargeLookup, nowMs: number): SubscriptionState {
+  const order = s.unsettledOrders.find((o) => o.orderId === orderId);
+  if (!order) return s;
+  const unsettledOrders = s.unsettledOrders.filter((o) => o.orderId !== orderId);
+  if (lookup.outcome === 'notCharged') return touched(s, { unsettledOrders });
+  const stillUnpaid = !isTerminal(s.status) && needsPayment(s) && lookup.payment.cycle === s.cycle;
+  if (!stillUnpaid) {
+    const purchase = reconcileLater({ orderId, attempt: order.attempt, amount: lookup.payment.amount, what: `renewal #${lookup.payment.cycle}`, cycle: lookup.payment.cycle }, nowMs);
+    return touched(s, { unsettledOrders, unsettledPurchases: [...s.unsettledPurchases, purchase] });
+  }
+  const rebooked: SubscriptionState = {
+    ...s,
+    unsettledOrders,
+    attempt: s.attempt - 1,
+    counters: { ...s.counters, chargeAttempts: s.counters.chargeAttempts - 1, declinedAttempts: s.counters.declinedAttempts - 1 },
+  };
+  return applyChargeOutcome(rebooked, lookup, order.attemptedAtMs ?? nowMs);
+}

@@ -21,6 +21,8 @@ export interface EmulatorOptions {
 interface Reply {
   status: number;
   body: unknown;
+  /** The work was done and this reply is kept for repeats, but the caller gets a 500 with this detail. */
+  lostInTransit?: string;
 }
 
 const IDEMPOTENCY_TTL_MS = 15 * 24 * 60 * 60 * 1000;
@@ -84,6 +86,7 @@ export function createTossEmulator(options: EmulatorOptions) {
         const seen = store.idempotency.get(scope);
         if (seen && seen.expiresAtMs > Date.now()) {
           if (seen.state === 'processing') return send(fail('IDEMPOTENT_REQUEST_PROCESSING'));
+          if (losingResponses) return send(fail('FAILED_INTERNAL_SYSTEM_PROCESSING', 'response lost (incident)'));
           // The first response, whatever the repeat's body says.
           return send({ status: seen.status, body: seen.body });
         }
@@ -101,7 +104,8 @@ export function createTossEmulator(options: EmulatorOptions) {
         }
       }
       if (scope) store.idempotency.set(scope, { state: 'done', status: reply.status, body: reply.body, expiresAtMs: Date.now() + IDEMPOTENCY_TTL_MS });
-      send(reply);
+      // Toss did the work and keeps its answer for a repeat with the same key; only this delivery is lost.
+      send(reply.lostInTransit ? fail('FAILED_INTERNAL_SYSTEM_PROCESSING', reply.lostInTransit) : reply);
     };
 
   function authorize(customerKey: string, card: TestCard): TossBillingAuthorization {
@@ -263,7 +267,7 @@ export function createTossEmulator(options: EmulatorOptions) {
       };
       store.payments.set(payment.paymentKey, updated);
       store.changed();
-      return { status: 200, body: updated };
+      return { status: 200, body: updated, ...(losingResponses ? { lostInTransit: 'response lost after the refund (incident)' } : {}) };
     }),
   );
 

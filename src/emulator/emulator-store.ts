@@ -3,7 +3,8 @@
  * log of every charge attempt. Optionally persisted to a JSON file so `npm start` keeps billing
  * keys across restarts (a real gateway does).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tightenFile, writePrivateFileAtomic } from '../infra/private-files';
 import type { TossBillingAuthorization, TossCurrency, TossPayment } from '../gateway/toss-types';
 import type { TestCard } from './test-cards';
 
@@ -53,7 +54,19 @@ export class EmulatorStore {
 
   constructor(private readonly filePath?: string) {
     // Billing keys cannot be looked up again: never lose a pending write to an abrupt exit.
-    if (filePath) process.once('exit', () => this.flush());
+    if (filePath) {
+      process.once('exit', () => {
+        try {
+          this.flush();
+        } catch (error) {
+          process.stderr.write(`toss emulator: could not save ${filePath}: ${(error as Error).message}\n`);
+        }
+      });
+      // The file holds plaintext billing keys: 0600, also when an older version wrote it 0644,
+      // and no world-readable temporary file left behind by that version.
+      tightenFile(filePath);
+      rmSync(`${filePath}.tmp`, { force: true });
+    }
     if (filePath && existsSync(filePath)) {
       const data = JSON.parse(readFileSync(filePath, 'utf8')) as Persisted;
       this.billingKeys = new Map(Object.entries(data.billingKeys));
@@ -79,8 +92,7 @@ export class EmulatorStore {
       payments: Object.fromEntries(this.payments),
       charges: this.charges,
     };
-    writeFileSync(`${this.filePath}.tmp`, JSON.stringify(data));
-    renameSync(`${this.filePath}.tmp`, this.filePath);
+    writePrivateFileAtomic(this.filePath, JSON.stringify(data));
   }
 
   reset(): void {

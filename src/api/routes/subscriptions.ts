@@ -1,30 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../../domain/calendar';
-import { formatMoney } from '../../domain/money';
-import type { CreateSubscriptionInput, SubscriptionSnapshot } from '../../domain/subscription';
-import {
-  CustomerKeyKey,
-  EntitledKey,
-  PlanIdKey,
-  SubscriptionStatusKey,
-} from '../../temporal/search-attributes';
-import { workflowIdFor } from '../../temporal/task-queue';
-import {
-  activationUpdate,
-  cancelUpdate,
-  restoreUpdate,
-  retryChargeUpdate,
-  updatePaymentMethodUpdate,
-} from '../../../workflows/messages';
-import { subscriptionWorkflow } from '../../../workflows/subscription-workflow';
+import type { CreateSubscriptionInput } from '../../domain/subscription';
+import { cancelUpdate, restoreUpdate, retryChargeUpdate, updatePaymentMethodUpdate } from '../../../workflows/messages';
 import type { ApiDeps } from '../deps';
-import { idempotent } from '../idempotency';
+import { idempotencyKeyOf, idempotent, updateIdOptions } from '../idempotency';
 import { HttpProblem } from '../problem';
-import { createSubscriptionBody, emptyBody, ID, listSubscriptionsQuery, paymentMethodChangeBody } from '../schemas';
-import { parse } from '../validate';
+import { createSubscriptionBody, ID, listSubscriptionsQuery, paymentMethodChangeBody } from '../schemas';
+import { activationOf, derivedSubscriptionId, startOrAttach } from '../subscription-start';
+import { assertNotTooFarAhead, parse, parseNoBody } from '../validate';
 import { queryState, sendUpdate, subscriptionHandle } from '../workflow-calls';
 
+/** Without an Idempotency-Key a create gets a random id (with one, see subscription-start.ts). */
 export const newSubscriptionId = () => `sub_${randomBytes(10).toString('hex')}`;
 
 export function subscriptionRoutes(deps: ApiDeps): Router {
@@ -37,6 +24,14 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
     if (!isValidTimeZone(timeZone)) {
       throw new HttpProblem(400, 'invalid-request', `unknown IANA time zone "${timeZone}"`, { errors: [{ field: 'timeZone', message: 'unknown IANA time zone' }] });
     }
+    const startAtMs = body.startAt === undefined ? undefined : Date.parse(body.startAt);
+    if (startAtMs !== undefined) {
+      const nowMs = await now();
+      if (startAtMs <= nowMs) {
+        throw new HttpProblem(400, 'invalid-request', 'startAt must be in the future (omit it to start now)', { errors: [{ field: 'startAt', message: 'not in the future' }] });
+      }
+      assertNotTooFarAhead(startAtMs, nowMs, 'startAt');
+    }
     const plan = await deps.plans.get(body.planId);
     if (!plan) throw new HttpProblem(422, 'unknown-plan', `no plan ${body.planId}`, { errors: [{ field: 'planId', message: 'unknown plan' }] });
     const paymentMethod = await deps.paymentMethods.get(body.paymentMethodId);
@@ -45,24 +40,12 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
         errors: [{ field: 'paymentMethodId', message: 'unknown payment method for this customer' }],
       });
     }
-    const startAtMs = body.startAt === undefined ? undefined : Date.parse(body.startAt);
-    if (startAtMs !== undefined && startAtMs <= (await now())) {
-      throw new HttpProblem(400, 'invalid-request', 'startAt must be in the future (omit it to start now)', { errors: [{ field: 'startAt', message: 'not in the future' }] });
-    }
+    const key = idempotencyKeyOf(req);
+    const id = key === undefined ? newSubscriptionId() : derivedSubscriptionId(body.customerKey, key);
     const wantsTrial = body.trial !== false && plan.trialDays !== undefined && startAtMs === undefined;
-    // One introductory offer (trial and/or intro price) per customer and product; a lost race means none.
-    const offered = (wantsTrial || plan.intro !== undefined) && !(await deps.subscriptions.hasUsedTrial(body.customerKey, plan.product));
-    const id = newSubscriptionId();
-    const registered = await deps.subscriptions.insertPending({
-      id,
-      customerKey: body.customerKey,
-      planId: plan.id,
-      product: plan.product,
-      paymentMethodId: paymentMethod.id,
-      timeZone,
-      withTrial: offered,
-    });
-    const introductory = offered && registered === 'ok';
+    // One introductory offer (trial and/or intro price) per customer and product; a lost race means
+    // none. Taken before the start; a retry under the same derived id finds it is its own.
+    const introductory = (wantsTrial || plan.intro !== undefined) && (await deps.subscriptions.redeemOffer(body.customerKey, plan.product, id));
     const create: CreateSubscriptionInput = {
       subscriptionId: id,
       customerKey: body.customerKey,
@@ -73,19 +56,17 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       withIntroPrice: introductory && plan.intro !== undefined,
       ...(startAtMs !== undefined ? { startAtMs } : {}),
     };
-    const handle = await deps.temporal.workflow.start(subscriptionWorkflow, {
-      workflowId: workflowIdFor(id),
-      taskQueue: deps.taskQueue,
-      args: [{ create }],
-      staticSummary: `${plan.name} ${formatMoney(plan.price, plan.currency)}/${plan.interval.count > 1 ? `${plan.interval.count} ` : ''}${plan.interval.unit} for ${body.customerKey}`,
-      typedSearchAttributes: [
-        { key: SubscriptionStatusKey, value: create.withTrial ? 'TRIALING' : 'INCOMPLETE' },
-        { key: CustomerKeyKey, value: body.customerKey },
-        { key: PlanIdKey, value: plan.id },
-        { key: EntitledKey, value: create.withTrial },
-      ],
+    const handle = await startOrAttach(deps, create);
+    // Listed only now that its workflow exists (the workflow's projection may have listed it already).
+    await deps.subscriptions.registerStarted({
+      id,
+      customerKey: body.customerKey,
+      planId: plan.id,
+      product: plan.product,
+      paymentMethodId: paymentMethod.id,
+      timeZone,
     });
-    const snapshot: SubscriptionSnapshot = await handle.executeUpdate(activationUpdate);
+    const snapshot = await activationOf(deps, handle, id);
     if (snapshot.status === 'INCOMPLETE' && startAtMs === undefined) {
       const code = snapshot.blocked?.code;
       throw new HttpProblem(402, 'payment-declined', 'the first charge was declined; update the payment method within 23 hours to retry', {
@@ -118,16 +99,16 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
   });
 
   const simple = (path: string, update: typeof cancelUpdate) =>
-    router.post(`/v1/subscriptions/:id/${path}`, async (req, res) => {
+    router.post(`/v1/subscriptions/:id/${path}`, idempotent(deps.pool, path), async (req, res) => {
       const id = parse(ID, req.params.id, 'id');
-      parse(emptyBody, req.body);
-      res.json(await sendUpdate(deps.temporal, id, () => subscriptionHandle(deps.temporal, id).executeUpdate(update)));
+      parseNoBody(req.body);
+      res.json(await sendUpdate(deps.temporal, id, () => subscriptionHandle(deps.temporal, id).executeUpdate(update, updateIdOptions(req, path))));
     });
   simple('cancel', cancelUpdate);
   simple('restore', restoreUpdate);
   simple('retry-charge', retryChargeUpdate);
 
-  router.post('/v1/subscriptions/:id/payment-method', async (req, res) => {
+  router.post('/v1/subscriptions/:id/payment-method', idempotent(deps.pool, 'payment-method-change'), async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
     const { paymentMethodId } = parse(paymentMethodChangeBody, req.body);
     const row = await deps.subscriptions.get(id);
@@ -139,7 +120,9 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       });
     }
     res.json(
-      await sendUpdate(deps.temporal, id, () => subscriptionHandle(deps.temporal, id).executeUpdate(updatePaymentMethodUpdate, { args: [{ paymentMethodId }] })),
+      await sendUpdate(deps.temporal, id, () =>
+        subscriptionHandle(deps.temporal, id).executeUpdate(updatePaymentMethodUpdate, { args: [{ paymentMethodId }], ...updateIdOptions(req, 'payment-method-change') }),
+      ),
     );
   });
 

@@ -1,0 +1,102 @@
+/**
+ * The API on the real stack for the idempotency and strict-input tests: the Temporal CLI dev server
+ * (existing path), a real worker, PostgreSQL and the emulator over HTTP, and an API app with a
+ * full-right key. `gateway` lets a test put a wrapper in front of the Toss client.
+ */
+import type { Express } from 'express';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createApiApp } from '../../src/api/app';
+import type { PaymentGateway } from '../../src/gateway/payment-gateway';
+import { createLogger } from '../../src/logger';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
+import { workflowIdFor } from '../../src/temporal/task-queue';
+import { authedAgent, type ApiAgent } from '../support/api-client';
+import { startParts, type Parts } from '../support/stack-parts';
+import { quietTemporalLogs } from '../support/workflow-harness';
+
+export interface ApiStack {
+  env: TestWorkflowEnvironment;
+  parts: Parts;
+  taskQueue: string;
+  app: Express;
+  api: ApiAgent;
+  /** Registers a card through the API and returns its payment-method id. */
+  card(customerKey: string, alias?: string): Promise<string>;
+  /** Workflow ids (any status) whose CustomerKey is `customerKey`, once at least `atLeast` are visible. */
+  workflowsOf(customerKey: string, atLeast?: number): Promise<string[]>;
+  /** The subscriptions rows of a customer. */
+  rowsOf(customerKey: string): Promise<{ id: string; status: string; version: number }[]>;
+  /** Whether a workflow exists for a subscription id. */
+  hasWorkflow(subscriptionId: string): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  quietTemporalLogs();
+  const path = process.env.TEMPORAL_CLI_PATH;
+  return TestWorkflowEnvironment.createLocal({
+    server: { ...(path ? { executable: { type: 'existing-path' as const, path } } : {}), searchAttributes: SEARCH_ATTRIBUTE_KEYS },
+  });
+}
+
+export async function startApiStack(options: { gateway?: (real: PaymentGateway) => PaymentGateway } = {}): Promise<ApiStack> {
+  const env = await startDevServer();
+  const parts = await startParts();
+  const taskQueue = `api-${Math.random().toString(36).slice(2)}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    activities: parts.activities,
+  });
+  const running = worker.run();
+  const gateway = options.gateway ? options.gateway(parts.gateway) : parts.gateway;
+  const app = createApiApp({ pool: parts.pool, ...parts.repos, gateway, temporal: env.client, taskQueue, logger: createLogger('silent') });
+  const api = await authedAgent(app, parts.pool);
+  return {
+    env,
+    parts,
+    taskQueue,
+    app,
+    api,
+    async card(customerKey, alias = 'approve') {
+      const res = await api.post(`/v1/customers/${customerKey}/payment-methods`).send({ authKey: `auth_${alias}` });
+      if (res.status !== 201) throw new Error(`card registration answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body.id;
+    },
+    workflowsOf: (customerKey, atLeast = 1) => workflowIdsOf(env, customerKey, atLeast),
+    async rowsOf(customerKey) {
+      const { rows } = await parts.pool.query('SELECT id, status, version FROM subscriptions WHERE customer_key = $1', [customerKey]);
+      return rows;
+    },
+    hasWorkflow: (subscriptionId) => workflowExists(env, subscriptionId),
+    async stop() {
+      worker.shutdown();
+      await running;
+      await parts.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** Visibility is eventually consistent: list until `atLeast` show up (bounded), then answer what is there. */
+export async function workflowIdsOf(env: TestWorkflowEnvironment, customerKey: string, atLeast = 1): Promise<string[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ids: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `CustomerKey = "${customerKey}"` })) ids.push(wf.workflowId);
+    if (ids.length >= atLeast || Date.now() > deadline) return ids;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export async function workflowExists(env: TestWorkflowEnvironment, subscriptionId: string): Promise<boolean> {
+  try {
+    await env.client.workflow.getHandle(workflowIdFor(subscriptionId)).describe();
+    return true;
+  } catch {
+    return false;
+  }
+}
