@@ -4,15 +4,21 @@
  * invariant checked everywhere: workflow counters = ledger = gateway, and every answer that names
  * a refund names one the gateway made.
  */
+import { recordHistories } from '../test/support/history-fixtures';
 import { createTimeSkippingHarness, type Harness } from '../test/support/workflow-harness';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createTimeSkippingHarness();
 }, 120_000);
+const recorded: Record<string, string> = {};
 afterAll(async () => {
-  await setIncident(false).catch(() => {});
-  await h?.teardown();
+  try {
+    await setIncident(false).catch(() => {});
+    if (h) await recordHistories(h, recorded);
+  } finally {
+    await h?.teardown();
+  }
 });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -73,6 +79,7 @@ async function expectAnswersMatchGateway(answers: { status: number; body: Json }
 
 test('10 parallel refunds on a running subscription: refunded total ≤ paid, ledger = gateway = counters, each 200 a distinct refund', async () => {
   const { id, customerKey, first } = await subscribe('par-refund');
+  recorded['parallel-refunds'] = id;
   const paymentId = first.lastPayment.paymentId as string;
   const answers = await Promise.all(
     Array.from({ length: 10 }, () => h.api.post(`/v1/payments/${paymentId}/refund`).send({ amount: 3_000 }).then((r) => ({ status: r.status, body: r.body as Json }))),
@@ -132,6 +139,7 @@ test('refunds after the end, 10 in parallel: serialised per payment, ids from th
 
   const row = await h.repos.subscriptions.get(id);
   expect(row?.snapshot?.counters.amountRefunded).toBe(9_000);
+  expect(await get(id)).toMatchObject({ status: 'REVOKED', counters: { amountRefunded: 9_000 }, lastPayment: { refunded: 9_000 } });
 });
 
 test('a gateway incident during first charges: every approved order becomes ACTIVE with a ledger row minutes after the gateway is back', async () => {
@@ -140,6 +148,7 @@ test('a gateway incident during first charges: every approved order becomes ACTI
   const subs = [];
   for (let i = 0; i < 3; i++) subs.push(await subscribe(`incident-${i}`, { startAt }));
   for (const s of subs) expect(s.first.status).toBe('INCOMPLETE');
+  recorded['first-charge-unconfirmed-then-found'] = subs[0]!.id;
 
   await setIncident(true);
   try {
@@ -170,6 +179,7 @@ test('a gateway incident during first charges: every approved order becomes ACTI
 
 test('a refund whose answer is lost answers 202 pending, is sent again with the same id, and happens once', async () => {
   const { id, customerKey, first } = await subscribe('lost-refund');
+  recorded['refund-unconfirmed-then-resent'] = id;
   const paymentId = first.lastPayment.paymentId as string;
   await setIncident(true);
   let pending;
@@ -194,4 +204,30 @@ test('a refund whose answer is lost answers 202 pending, is sent again with the 
   const money = await refundedEverywhere(customerKey, paymentId);
   expect(money).toMatchObject({ gateway: 2_000, ledger: 2_000, rowsTotal: 2_000 });
   expect(money.gatewayCancels).toHaveLength(1);
+});
+
+test('a create whose first charge is unconfirmed answers 202 — neither paid nor declined — and activates by itself', async () => {
+  const customerKey = h.customerKey('incident-create');
+  const card = await h.api.post(`/v1/customers/${customerKey}/payment-methods`).send({ authKey: 'auth_approve' });
+  await setIncident(true);
+  let created;
+  try {
+    created = await h.api.post('/v1/subscriptions').send({ customerKey, planId: 'test-monthly', paymentMethodId: card.body.id, trial: false });
+  } finally {
+    await setIncident(false);
+  }
+  expect(created.status).toBe(202);
+  expect(created.body).toMatchObject({ status: 'INCOMPLETE', entitled: false, unsettledOrders: [expect.objectContaining({ amount: 10_000 })] });
+  const id = created.body.subscriptionId as string;
+  const payments = (await h.api.get(`/v1/subscriptions/${id}/payments`)).body;
+  expect(payments.payments).toEqual([]);
+  expect(payments.unconfirmed.charges).toEqual([expect.objectContaining({ orderId: `${id}-c1-a1`, amount: 10_000, kind: 'period' })]);
+
+  await h.skipTo((await h.env.currentTimeMs()) + 5 * 60_000);
+  const after = await get(id);
+  expect(after).toMatchObject({ status: 'ACTIVE', unsettledOrders: [], counters: { amountCharged: 10_000 } });
+  const settled = (await h.api.get(`/v1/subscriptions/${id}/payments`)).body;
+  expect(settled.payments.map((p: Json) => p.status)).toEqual(['DONE']);
+  expect(settled.unconfirmed.charges).toEqual([]);
+  expect(h.charges(customerKey).filter((c) => c.result === 'DONE')).toHaveLength(1);
 });

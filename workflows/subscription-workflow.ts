@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SubscriptionActivities } from '../activities';
 import { applyDefer, deferRejection } from '../src/domain/defer';
-import { orderIdFor, purchaseOrderIdFor } from '../src/domain/order-id';
+import { purchaseOrderIdFor } from '../src/domain/order-id';
 import { applyPause, applyResume, beginResume, pauseRejection, resumeRejection, startPause } from '../src/domain/pause';
 import {
   planChangeOutcome,
@@ -111,7 +111,8 @@ const { chargeSubscription, projectSubscription } = proxyActivities<Subscription
 });
 
 /**
- * An immediate purchase answers a caller who is waiting: a short retry budget (about 10 s when Toss
+ * An immediate charge answers a caller who is waiting (a purchase, a first charge, a requested
+ * retry): a short retry budget (about 10 s when Toss
  * answers errors), then "outcome unknown" and a later lookup instead of minutes of silence. Each
  * attempt outlives the Toss client's 30 s timeout, so attempts never overlap.
  */
@@ -375,10 +376,17 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       { key: NextBillingAtKey, value: next === null ? null : new Date(next) },
       { key: EntitledKey, value: isEntitled(s.status) },
     ]);
-    await projectSubscription.executeWithOptions(
-      { startToCloseTimeout: '30 seconds', summary: `project ${s.status} v${s.version}` },
-      [snapshot()],
-    );
+    try {
+      await projectSubscription.executeWithOptions(
+        { startToCloseTimeout: '30 seconds', summary: `project ${s.status} v${s.version}` },
+        [snapshot()],
+      );
+    } catch (error) {
+      // The projection is a read model: a failure there must never fail the subscription itself.
+      // The workflow's own state stays right, and the next change publishes again.
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.error('projection failed after its retries; the next change publishes again', { version: s.version, reason: error.cause?.message ?? error.message });
+    }
   }
 
   interface ChargeOrder {
@@ -415,13 +423,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     }
   }
 
-  async function attemptCharge(): Promise<void> {
-    const { cycle, attempt, amount } = chargeFor(s);
-    const orderId = orderIdFor(s.subscriptionId, cycle, attempt);
-    const outcome = await charge(
-      { orderId, orderName: `${s.plan.name} #${cycle}`, amount, cycle, attempt, dueAtMs: s.currentPeriod.startMs, unsettled: s.unsettledOrders },
-      chargeSummary(s),
-    );
+  async function attemptCharge(activity = chargeSubscription): Promise<void> {
+    const effect = chargeFor(s);
+    const outcome = await charge({ ...effect, unsettled: s.unsettledOrders }, chargeSummary(effect, s), activity);
     s = applyChargeOutcome(s, outcome, Date.now());
   }
 
@@ -477,7 +481,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   async function run(event: SubscriptionEvent): Promise<void> {
     switch (event.kind) {
       case 'charge':
-        return attemptCharge();
+        // Someone waits for this one (create, a new card, an operator's retry): a short budget, then
+        // "unconfirmed" and lookups within minutes rather than minutes of silence.
+        return attemptCharge(chargePurchase);
       case 'renew':
         s = beginRenewal(s);
         cyclesThisRun++;

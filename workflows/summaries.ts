@@ -1,10 +1,10 @@
 /** One-line texts for the Web UI's timer and activity summaries (SPEC §5). */
 import { formatLocal } from '../src/domain/calendar';
 import { formatMoney, type Currency } from '../src/domain/money';
-import { chargeFor, periodPrice, type SubscriptionEvent, type SubscriptionState, type UnsettledPurchase } from '../src/domain/subscription';
+import type { ChargeEffect } from '../src/domain/money-movement';
+import { periodPrice, type SubscriptionEvent, type SubscriptionState, type UnsettledPurchase } from '../src/domain/subscription';
 
-export function chargeSummary(s: SubscriptionState): string {
-  const { cycle, attempt, amount } = chargeFor(s);
+export function chargeSummary({ cycle, attempt, amount }: ChargeEffect, s: SubscriptionState): string {
   const retry = attempt > 1 ? ` attempt ${attempt}` : '';
   return `charge renewal #${cycle}${retry} ${formatMoney(amount, s.plan.currency)} (${s.plan.name})`;
 }

@@ -38,7 +38,7 @@ export interface SubscriptionSnapshot {
   /** Immediate charges the gateway never confirmed; each is looked up and voided if it went through. */
   unsettledPurchases: { orderId: string; amount: number; what: string; attemptedAt: string; nextCheckAt: string }[];
   /** Charge attempts the gateway has not confirmed yet: looked up on a backoff; paid ones count as paid then. */
-  unsettledOrders: { orderId: string; attemptedAt: string | null; nextCheckAt: string | null }[];
+  unsettledOrders: { orderId: string; amount: number; attemptedAt: string | null; nextCheckAt: string | null }[];
   /** Refunds the gateway has not confirmed yet: their amounts are reserved, and they are sent again until it answers. */
   pendingRefunds: { refundId: string; paymentId: string; amount: number; kind: 'refund' | 'revoke'; nextCheckAt: string }[];
   /** Charges found to have gone through whose void Toss refused: refund them by hand. */
@@ -129,6 +129,8 @@ export function snapshotOf(s: SubscriptionState): SubscriptionSnapshot {
     })),
     unsettledOrders: s.unsettledOrders.map((o) => ({
       orderId: o.orderId,
+      // Attempts of the current, still unpaid cycle: billed at its price.
+      amount: s.introPeriodsLeft > 0 && s.plan.intro ? s.plan.intro.price : s.plan.price,
       attemptedAt: o.attemptedAtMs === undefined ? null : iso(o.attemptedAtMs),
       nextCheckAt: o.nextCheckAtMs === undefined ? null : iso(o.nextCheckAtMs),
     })),

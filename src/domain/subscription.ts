@@ -7,7 +7,7 @@
  */
 import { anchorAt, daysLaterAt, periodOf, rebaseAnchor } from './calendar';
 import { dunningPhaseAt, dunningSchedule, nextRetryAfter } from './dunning';
-import { lookupEvent, unsettledOrderOf, withPaidOrder, type LookupEvent } from './money-movement';
+import { lookupEvent, periodChargeEffect, unsettledOrderOf, withPaidOrder, type ChargeEffect, type LookupEvent } from './money-movement';
 import { reconcileEvent, reconcileLater, unsettledOrdersToReconcile, type ReconcileEvent } from './purchase-reconciliation';
 import { isTerminal, type SubscriptionStatus } from './subscription-status';
 import {
@@ -161,20 +161,14 @@ export function markRetried(s: SubscriptionState, atMs: number): SubscriptionSta
   return s.dunning ? touched(s, { dunning: { ...s.dunning, retriedUntilMs: atMs } }) : s;
 }
 
-export interface ChargeRequestPlan {
-  cycle: number;
-  attempt: number;
-  amount: number;
-}
-
 /** The price of the next paid period: the intro price while intro periods are left. */
 export function periodPrice(s: SubscriptionState): number {
   return s.introPeriodsLeft > 0 && s.plan.intro ? s.plan.intro.price : s.plan.price;
 }
 
-/** What the next charge attempt bills. */
-export function chargeFor(s: SubscriptionState): ChargeRequestPlan {
-  return { cycle: s.cycle, attempt: s.attempt + 1, amount: periodPrice(s) };
+/** The next attempt at the current cycle's charge, as the effect money-movement.ts allocates. */
+export function chargeFor(s: SubscriptionState): ChargeEffect {
+  return periodChargeEffect(s, periodPrice(s), `${s.plan.name} #${s.cycle}`);
 }
 
 export type ChargeOutcome =

@@ -1,7 +1,7 @@
 /**
  * Recorded workflow histories, committed as fixtures and replayed against the current workflow
  * code (workflows/replay.test.ts): a non-deterministic change fails CI. Record again with
- * `RECORD_HISTORIES=1 npx jest workflows/seed-examples.test.ts workflows/subscription-operations.test.ts`
+ * `RECORD_HISTORIES=1 npx jest workflows/seed-examples.test.ts workflows/subscription-operations.test.ts workflows/money-safety.test.ts`
  * only when a change is meant to be incompatible (and then guard old runs with `patched()`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

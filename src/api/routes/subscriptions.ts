@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
+import { isTerminal } from '../../domain/subscription-status';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../../domain/calendar';
 import type { CreateSubscriptionInput } from '../../domain/subscription';
 import { cancelUpdate, restoreUpdate, retryChargeUpdate, updatePaymentMethodUpdate } from '../../../workflows/messages';
@@ -67,6 +68,11 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       timeZone,
     });
     const snapshot = await activationOf(deps, handle, id);
+    if (snapshot.status === 'INCOMPLETE' && startAtMs === undefined && snapshot.unsettledOrders.length > 0) {
+      // The gateway never confirmed the first charge: claim neither success nor a decline. It is
+      // looked up within minutes and counts as paid (ACTIVE) if it went through (docs/money-movement.md).
+      return void res.status(202).location(`/v1/subscriptions/${id}`).json(snapshot);
+    }
     if (snapshot.status === 'INCOMPLETE' && startAtMs === undefined) {
       const code = snapshot.blocked?.code;
       throw new HttpProblem(402, 'payment-declined', 'the first charge was declined; update the payment method within 23 hours to retry', {
@@ -86,8 +92,9 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
   router.get('/v1/subscriptions/:id', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
     const live = await queryState(deps.temporal, id);
-    if (live) return void res.json(live);
-    const row = await deps.subscriptions.get(id);
+    const row = live && !isTerminal(live.status) ? null : await deps.subscriptions.get(id);
+    // An ended subscription's stored snapshot also counts refunds made after the end (payments.ts).
+    if (live && !(row?.snapshot && row.snapshot.version >= live.version)) return void res.json(live);
     if (!row?.snapshot) throw new HttpProblem(404, 'not-found', `no subscription ${id}`);
     res.json(row.snapshot);
   });
@@ -95,7 +102,18 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
   router.get('/v1/subscriptions/:id/payments', async (req, res) => {
     const id = parse(ID, req.params.id, 'id');
     if (!(await deps.subscriptions.get(id))) throw new HttpProblem(404, 'not-found', `no subscription ${id}`);
-    res.json({ payments: await deps.payments.listForSubscription(id) });
+    const live = await queryState(deps.temporal, id);
+    res.json({
+      payments: await deps.payments.listForSubscription(id),
+      // Money the gateway has not confirmed either way yet: not in the ledger until it does.
+      unconfirmed: {
+        charges: [
+          ...(live?.unsettledOrders ?? []).map((o) => ({ orderId: o.orderId, amount: o.amount, kind: 'period', attemptedAt: o.attemptedAt, nextCheckAt: o.nextCheckAt })),
+          ...(live?.unsettledPurchases ?? []).map((p) => ({ orderId: p.orderId, amount: p.amount, kind: 'purchase', attemptedAt: p.attemptedAt, nextCheckAt: p.nextCheckAt })),
+        ],
+        refunds: live?.pendingRefunds ?? [],
+      },
+    });
   });
 
   const simple = (path: string, update: typeof cancelUpdate) =>
