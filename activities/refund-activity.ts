@@ -23,6 +23,8 @@ export interface RefundInput {
   /** Sent to Toss as cancelReason (1–200 chars). */
   reason: string;
   kind: RefundKind;
+  /** The API request that asked for it (digest of payment and Idempotency-Key), kept on the refunds row. */
+  requestKey?: string;
 }
 
 export interface RefundResult {
@@ -153,16 +155,20 @@ export function createRefundActivity(deps: RefundDeps) {
     // Toss appends each cancel; the last one is this request's (a replayed answer included).
     const cancel = payment.cancels?.at(-1);
     const refundedAt = cancel ? new Date(Date.parse(cancel.canceledAt)) : new Date();
+    // What the gateway gave back, not what was asked: a refund id already used for another amount
+    // gets that first cancel replayed, and the ledger must say what really happened.
+    const given = cancel?.cancelAmount ?? amount;
     const { refund, order } = await deps.payments.refunds.record(
       {
         refundId: input.refundId,
         orderId: entry.orderId,
         subscriptionId: entry.subscriptionId,
-        amount,
+        amount: given,
         currency: entry.currency,
         reason: input.reason,
         kind: input.kind,
         transactionKey: cancel?.transactionKey ?? null,
+        requestKey: input.requestKey ?? null,
         refundedAt: refundedAt.toISOString(),
       },
       payment.balanceAmount,

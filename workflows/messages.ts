@@ -96,6 +96,8 @@ export interface RefundRequest {
   /** Minor units; absent = the whole remaining balance. */
   amount?: number;
   reason?: string;
+  /** A digest of the payment and the request's Idempotency-Key: a repeat answers with the first refund. */
+  requestKey?: string;
 }
 /**
  * A refund that happened, or one the gateway has not confirmed yet: it stays reserved and is sent

@@ -34,6 +34,7 @@ import { withPurchaseCheckFailed, withPurchaseSettled, withPurchaseUnknown } fro
 import { applyRevoke, revokeRefundAmount, revokeRejection } from '../src/domain/revoke';
 import {
   decideRefund,
+  refundOfRequest,
   refundRejection,
   withOrderCheckFailed,
   withRefundOutcome,
@@ -104,6 +105,9 @@ import { chargeSummary, purchaseSummary, refundSummary, settleSummary, waitSumma
 
 /** Bounded history: a new run every 12 cycles (SPEC §5), or earlier when the server suggests it. */
 export const CYCLES_PER_RUN = 12;
+
+/** A projection that failed after all its retries is written again this much later. */
+const PROJECTION_RETRY_MS = 10 * 60_000;
 
 const { chargeSubscription, projectSubscription } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '1 minute',
@@ -176,12 +180,25 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     });
   }
 
-  /** For updates that trigger a charge: answer once that attempt has settled. */
-  const afterNextAttempt = async () => {
-    const target = s.counters.chargeAttempts + 1;
-    await condition(() => s.counters.chargeAttempts >= target || isTerminal(s.status));
+  /** Handlers waiting for a charge the main loop runs: the run must not close under them. */
+  let waitingForCharge = 0;
+
+  /**
+   * For updates that trigger a charge: answer once the attempt counted `target` has settled, or at
+   * once when the charge is not due yet (a subscription whose start is still ahead).
+   */
+  const afterAttempt = async (target: number) => {
+    if (s.startsAtMs > Date.now()) return snapshot();
+    waitingForCharge++;
+    try {
+      await condition(() => s.counters.chargeAttempts >= target || isTerminal(s.status));
+    } finally {
+      waitingForCharge--;
+    }
     return snapshot();
   };
+  /** The attempt the next charge will be counted as, read inside the turn that asked for it. */
+  const nextAttempt = () => s.counters.chargeAttempts + 1;
 
   /** Signals share the Update handlers; a rejected signal is logged, never fails the workflow. */
   const fireAndForget = (what: string, run: () => Promise<unknown>) =>
@@ -206,8 +223,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(
     updatePaymentMethodUpdate,
     async ({ paymentMethodId }) => {
-      await exclusively(() => (s = applyPaymentMethodUpdate(s, paymentMethodId)));
-      return s.chargeRequested ? afterNextAttempt() : snapshot();
+      const target = await exclusively(() => ((s = applyPaymentMethodUpdate(s, paymentMethodId)), s.chargeRequested ? nextAttempt() : null));
+      return target === null ? snapshot() : afterAttempt(target);
     },
     { validator: ({ paymentMethodId }) => rejectIf(paymentMethodUpdateRejection(s, paymentMethodId)) },
   );
@@ -215,8 +232,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(
     retryChargeUpdate,
     async () => {
-      await exclusively(() => (s = applyRetryCharge(s)));
-      return afterNextAttempt();
+      return afterAttempt(await exclusively(() => ((s = applyRetryCharge(s)), nextAttempt())));
     },
     { validator: () => rejectIf(retryChargeRejection(s)) },
   );
@@ -278,9 +294,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(
     resumeUpdate,
     async () => {
-      const wasPaused = s.status === 'PAUSED';
-      await exclusively(() => (s = applyResume(s, Date.now())));
-      return wasPaused ? afterNextAttempt() : snapshot();
+      const target = await exclusively(() => {
+        const wasPaused = s.status === 'PAUSED';
+        s = applyResume(s, Date.now());
+        return wasPaused ? nextAttempt() : null;
+      });
+      return target === null ? snapshot() : afterAttempt(target);
     },
     { validator: () => rejectIf(resumeRejection(s)) },
   );
@@ -305,7 +324,17 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     try {
       const attempt = await refundPayment.executeWithOptions(
         { summary: refundSummary(refund.kind, refund.paymentId, refund.amount, s.plan.currency) },
-        [{ subscriptionId: s.subscriptionId, paymentId: refund.paymentId, refundId, amount: refund.amount, reason: refund.reason, kind: refund.kind }],
+        [
+          {
+            subscriptionId: s.subscriptionId,
+            paymentId: refund.paymentId,
+            refundId,
+            amount: refund.amount,
+            reason: refund.reason,
+            kind: refund.kind,
+            ...(refund.requestKey ? { requestKey: refund.requestKey } : {}),
+          },
+        ],
       );
       if (attempt.outcome === 'refunded') {
         const r = attempt.refund;
@@ -325,15 +354,35 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     return answer;
   }
 
+  /**
+   * Answers a repeated refund request: resent if its answer is still unknown, else read back from
+   * the ledger by its refund id (the activity answers a recorded refund without asking the gateway).
+   */
+  async function answerEarlierRefund(refundId: string, paymentId: string, amount: number | undefined, reason: string): Promise<RefundAnswer> {
+    if (s.pendingRefunds.some((r) => r.refundId === refundId)) return runRefund(refundId);
+    const attempt = await refundPayment.executeWithOptions({ summary: `answer the earlier refund ${refundId} again` }, [
+      { subscriptionId: s.subscriptionId, paymentId, refundId, ...(amount !== undefined ? { amount } : {}), reason, kind: 'refund' },
+    ]);
+    return attempt.outcome === 'refunded' ? { outcome: 'refunded', refund: attempt.refund } : { outcome: 'refused', code: attempt.code, message: attempt.message };
+  }
+
   setHandler(
     refundUpdate,
-    ({ paymentId, amount, reason }) =>
+    ({ paymentId, amount, reason, requestKey }) =>
       exclusively(async () => {
-        // Decided again inside the turn, on the state it changes: the amount is reserved before the gateway is asked.
-        const decided = decideRefund(s, { paymentId, ...(amount !== undefined ? { amount } : {}), reason: reason ?? 'merchant refund', kind: 'refund' }, Date.now());
-        if ('code' in decided) throw failureOf(decided);
-        s = decided.next;
-        const answer = await runRefund(decided.effect.refund.refundId);
+        const earlier = refundOfRequest(s, requestKey);
+        let answer: RefundAnswer;
+        if (earlier !== null) {
+          // The same request again (a retry after a lost answer): its refund, never a second one.
+          answer = await answerEarlierRefund(earlier, paymentId, amount, reason ?? 'merchant refund');
+        } else {
+          // Decided again inside the turn, on the state it changes: the amount is reserved before the gateway is asked.
+          const request = { paymentId, ...(amount !== undefined ? { amount } : {}), reason: reason ?? 'merchant refund', kind: 'refund' as const, ...(requestKey ? { requestKey } : {}) };
+          const decided = decideRefund(s, request, Date.now());
+          if ('code' in decided) throw failureOf(decided);
+          s = decided.next;
+          answer = await runRefund(decided.effect.refund.refundId);
+        }
         if (answer.outcome === 'refused') {
           throw ApplicationFailure.create({
             type: REJECTION_TYPES.refund,
@@ -344,7 +393,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
         }
         return { subscription: snapshot(), refund: answer };
       }),
-    { validator: ({ paymentId, amount }) => rejectIf(refundRejection(s, paymentId, amount)) },
+    {
+      validator: ({ paymentId, amount, requestKey }) => {
+        if (refundOfRequest(s, requestKey) === null) rejectIf(refundRejection(s, paymentId, amount));
+      },
+    },
   );
 
   setHandler(
@@ -365,6 +418,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     { validator: ({ refund: mode }) => rejectIf(revokeRejection(s, mode)) },
   );
 
+  /** When to write the projection again after it failed (null: it is current). */
+  let projectionRetryAtMs: number | null = null;
+
   async function publish(): Promise<void> {
     if (s.version === publishedVersion) return;
     publishedVersion = s.version;
@@ -381,11 +437,14 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
         { startToCloseTimeout: '30 seconds', summary: `project ${s.status} v${s.version}` },
         [snapshot()],
       );
+      projectionRetryAtMs = null;
     } catch (error) {
       // The projection is a read model: a failure there must never fail the subscription itself.
-      // The workflow's own state stays right, and the next change publishes again.
+      // The workflow's own state stays right; the projection is written again a little later, and
+      // an ended subscription stays open until it has been.
       if (!(error instanceof ActivityFailure)) throw error;
-      log.error('projection failed after its retries; the next change publishes again', { version: s.version, reason: error.cause?.message ?? error.message });
+      log.error('projection failed after its retries; publishing again later', { version: s.version, reason: error.cause?.message ?? error.message });
+      projectionRetryAtMs = Date.now() + PROJECTION_RETRY_MS;
     }
   }
 
@@ -516,10 +575,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   }
 
   /** Before a run closes: in-flight updates (a refund, say) answer, and their result is published. */
-  async function drain(): Promise<void> {
+  /** False when a handler waits for a charge: the loop must run it before the run can close. */
+  async function drain(): Promise<boolean> {
     for (;;) {
-      await condition(() => allHandlersFinished() && !turn.isLocked());
-      if (s.version === publishedVersion) return;
+      await condition(() => (allHandlersFinished() && !turn.isLocked()) || waitingForCharge > 0);
+      if (waitingForCharge > 0) return false;
+      if (s.version === publishedVersion) return true;
       await publish();
     }
   }
@@ -530,13 +591,20 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     // Operations may take their turn while the projection runs: publish their result before deciding.
     if (turn.isLocked() || s.version !== publishedVersion) continue;
     // An ended subscription stays open until every unconfirmed charge and refund is settled: no money is left behind.
-    if (isTerminal(s.status) && !hasUnsettledMoney(s)) break;
-    if (cyclesThisRun >= CYCLES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await drain();
-      return continueAsNew<typeof subscriptionWorkflow>({ create: input.create, state: s });
+    if (isTerminal(s.status) && !hasUnsettledMoney(s) && projectionRetryAtMs === null) break;
+    if ((cyclesThisRun >= CYCLES_PER_RUN || workflowInfo().continueAsNewSuggested) && waitingForCharge === 0) {
+      if (await drain()) return continueAsNew<typeof subscriptionWorkflow>({ create: input.create, state: s });
+      continue;
     }
     const seen = messages;
     const event = nextEvent(s);
+    const republishAtMs = projectionRetryAtMs;
+    if (republishAtMs !== null && (event === null || republishAtMs < event.atMs)) {
+      const waitMs = republishAtMs - Date.now();
+      if (waitMs > 0 && (await condition(() => messages !== seen, waitMs, { summary: 'write the projection again' }))) continue;
+      publishedVersion = 0; // due: the next turn of the loop publishes
+      continue;
+    }
     if (event === null) {
       await condition(() => messages !== seen);
       continue;
@@ -548,7 +616,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     // An operation that took the turn in this same instant changed the plan: re-plan after it.
     await turn.runExclusive(() => (messages === seen ? run(event) : undefined));
   }
-  await drain();
+  // Ended: handlers waiting for a charge answer at once (the subscription is terminal).
+  while (!(await drain())) await condition(() => waitingForCharge === 0);
   return snapshot();
 }
 

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { RefundIntentsRepo } from './refund-intents-repo';
 import { RefundsRepo } from './refunds-repo';
 
 export type LedgerStatus = 'DONE' | 'DECLINED' | 'CANCELED' | 'PARTIAL_CANCELED';
@@ -70,9 +71,12 @@ export class PaymentsRepo {
    * refund moves a payment's balance, and so every holder of the ledger can refund.
    */
   readonly refunds: RefundsRepo;
+  /** Refunds of ended subscriptions not answered yet by the gateway (refund-intents-repo.ts). */
+  readonly refundIntents: RefundIntentsRepo;
 
   constructor(private readonly pool: Pool) {
     this.refunds = new RefundsRepo(pool);
+    this.refundIntents = new RefundIntentsRepo(pool);
   }
 
   /** Records an attempt once; a retried activity writing the same orderId changes nothing. */

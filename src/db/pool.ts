@@ -4,7 +4,8 @@ import { Pool, types } from 'pg';
 types.setTypeParser(types.builtins.INT8, (value) => Number(value));
 
 export function createPool(databaseUrl: string, max = 10, onIdleError: (error: Error) => void = () => {}): Pool {
-  const pool = new Pool({ connectionString: databaseUrl, max });
+  // A query that cannot get a connection fails after a while instead of waiting forever.
+  const pool = new Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 20_000 });
   // An idle connection dropped by the server (restart, Ctrl-C reaching PostgreSQL too) must not crash
   // the process; the pool replaces it on the next query.
   pool.on('error', onIdleError);

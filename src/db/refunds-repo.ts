@@ -21,6 +21,8 @@ export interface RefundEntry {
   kind: RefundKind;
   /** Toss's key of this cancel transaction, when it reported one. */
   transactionKey: string | null;
+  /** The API request that asked for it (a digest of payment and Idempotency-Key), if it had a key. */
+  requestKey: string | null;
   refundedAt: string;
   createdAt: string;
 }
@@ -49,6 +51,7 @@ interface RefundRow {
   reason: string;
   kind: RefundKind;
   transaction_key: string | null;
+  request_key: string | null;
   refunded_at: Date;
   created_at: Date;
 }
@@ -62,6 +65,7 @@ const toEntry = (r: RefundRow): RefundEntry => ({
   reason: r.reason,
   kind: r.kind,
   transactionKey: r.transaction_key,
+  requestKey: r.request_key,
   refundedAt: r.refunded_at.toISOString(),
   createdAt: r.created_at.toISOString(),
 });
@@ -72,6 +76,11 @@ export class RefundsRepo {
 
   async get(refundId: string): Promise<RefundEntry | null> {
     const { rows } = await this.pool.query<RefundRow>('SELECT * FROM refunds WHERE refund_id = $1', [refundId]);
+    return rows[0] ? toEntry(rows[0]) : null;
+  }
+
+  async getByRequestKey(requestKey: string): Promise<RefundEntry | null> {
+    const { rows } = await this.pool.query<RefundRow>('SELECT * FROM refunds WHERE request_key = $1', [requestKey]);
     return rows[0] ? toEntry(rows[0]) : null;
   }
 
@@ -90,11 +99,11 @@ export class RefundsRepo {
   async record(r: NewRefund, gatewayBalance: number): Promise<RecordedRefund> {
     return inTransaction(this.pool, async (client) => {
       const inserted = await client.query<RefundRow>(
-        `INSERT INTO refunds (refund_id, order_id, subscription_id, amount, currency, reason, kind, transaction_key, refunded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO refunds (refund_id, order_id, subscription_id, amount, currency, reason, kind, transaction_key, refunded_at, request_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (refund_id) DO NOTHING
          RETURNING *`,
-        [r.refundId, r.orderId, r.subscriptionId, r.amount, r.currency, r.reason, r.kind, r.transactionKey, r.refundedAt],
+        [r.refundId, r.orderId, r.subscriptionId, r.amount, r.currency, r.reason, r.kind, r.transactionKey, r.refundedAt, r.requestKey],
       );
       let result: RecordedRefund;
       if (inserted.rows[0]) {

@@ -98,6 +98,13 @@ export interface RefundRequest {
   amount?: number;
   reason: string;
   kind: PendingRefund['kind'];
+  /** A digest of the payment and the request's Idempotency-Key: the same key never refunds twice. */
+  requestKey?: string;
+}
+
+/** The refund an earlier request with this key already decided, if any. */
+export function refundOfRequest(s: SubscriptionState, requestKey: string | undefined): string | null {
+  return requestKey === undefined ? null : (s.refundRequests[requestKey] ?? null);
 }
 
 /** What can still be refunded from a paid order: paid, minus refunded, minus refunds in flight. */
@@ -137,10 +144,15 @@ export function decideRefund(s: SubscriptionState, request: RefundRequest, nowMs
     amount: request.amount ?? refundableBalance(s, request.paymentId) ?? 0,
     reason: request.reason,
     kind: request.kind,
+    ...(request.requestKey !== undefined ? { requestKey: request.requestKey } : {}),
     checks: 0,
     nextCheckAtMs: nowMs + lookupDelayMs(0),
   };
-  const next = touched(s, { refundSeq: s.refundSeq + 1, pendingRefunds: [...s.pendingRefunds, refund] });
+  const next = touched(s, {
+    refundSeq: s.refundSeq + 1,
+    pendingRefunds: [...s.pendingRefunds, refund],
+    refundRequests: request.requestKey === undefined ? s.refundRequests : { ...s.refundRequests, [request.requestKey]: refund.refundId },
+  });
   return { next, effect: { kind: 'refund', refund } };
 }
 

@@ -53,6 +53,8 @@ export interface PendingRefund {
   amount: number;
   reason: string;
   kind: 'refund' | 'revoke';
+  /** The API request that asked for it (a digest of payment and Idempotency-Key), if it had a key. */
+  requestKey?: string;
   /** Tries whose outcome stayed unknown; the same refundId is sent again, so it happens once. */
   checks: number;
   nextCheckAtMs: number;
@@ -139,6 +141,8 @@ export interface SubscriptionState {
   paidOrders: PaidOrder[];
   /** Refunds in flight or unconfirmed: their amounts are reserved until the gateway answers. */
   pendingRefunds: PendingRefund[];
+  /** requestKey → refundId of every keyed refund request: a repeated request gets its first refund, never a second. */
+  refundRequests: Record<string, string>;
   /** Paid periods still billed at the plan's intro price. */
   introPeriodsLeft: number;
   /**
@@ -236,6 +240,7 @@ export function withStateDefaults(s: SubscriptionState): SubscriptionState {
     lastPaymentRefunded: s.lastPaymentRefunded ?? 0,
     paidOrders: s.paidOrders ?? (s.lastPayment ? [{ paymentId: s.lastPayment.paymentId, amount: s.lastPayment.amount, refunded: s.lastPaymentRefunded ?? 0 }] : []),
     pendingRefunds: s.pendingRefunds ?? [],
+    refundRequests: s.refundRequests ?? {},
     introPeriodsLeft: s.introPeriodsLeft ?? 0,
     periodCreditCap: s.periodCreditCap ?? s.lastPayment?.amount ?? 0,
     pendingChange: s.pendingChange ?? null,

@@ -61,6 +61,7 @@ export function newSubscription(input: CreateSubscriptionInput, nowMs: number): 
     lastPaymentRefunded: 0,
     paidOrders: [],
     pendingRefunds: [],
+    refundRequests: {},
     introPeriodsLeft: input.withIntroPrice && input.plan.intro ? input.plan.intro.periods : 0,
     periodCreditCap: 0,
     pendingChange: null,
@@ -195,6 +196,13 @@ export function applyChargeOutcome(s: SubscriptionState, outcome: ChargeOutcome,
       blocked: null,
       dunning: null,
       unsettledOrders: [],
+      // Other unconfirmed attempts of this cycle are no longer wanted: looked up, and given back if they went through.
+      unsettledPurchases: [
+        ...s.unsettledPurchases,
+        ...s.unsettledOrders
+          .filter((o) => o.orderId !== result.payment.orderId)
+          .map((o) => reconcileLater({ orderId: o.orderId, attempt: o.attempt, amount: result.payment.amount, what: `renewal #${result.payment.cycle}`, cycle: result.payment.cycle }, nowMs)),
+      ],
       lastPayment: result.payment,
       lastPaymentRefunded: 0,
       periodCreditCap: result.payment.amount,

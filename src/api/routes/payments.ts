@@ -1,24 +1,21 @@
 /**
  * Payments (docs/money-movement.md): refunds go through the subscription's workflow while it runs,
- * decided inside its turn on the state they change. Once the subscription has ended, the same
- * activity code runs here, one refund per payment at a time (a PostgreSQL lock), with a refund id
- * derived from the request's Idempotency-Key so a retried request refunds once.
+ * decided inside its turn on the state they change; once it has ended, refund-after-end.ts makes
+ * them. Either way a request with an Idempotency-Key refunds once, whichever path its retry takes.
  */
-import { randomBytes } from 'node:crypto';
 import { Router, type Response } from 'express';
-import { createRefundActivity, type RefundResult } from '../../../activities/refund-activity';
-import { addRefundToEndedSnapshot, withPaymentLock } from '../../db/payment-lock';
 import { refundUpdate, type RefundOutcome } from '../../../workflows/messages';
 import type { ApiDeps } from '../deps';
 import { digest, idempotencyKeyOf, idempotent, updateIdOptions } from '../idempotency';
 import { HttpProblem } from '../problem';
+import { createAfterEndRefunds } from '../refund-after-end';
 import type { ProblemCode } from '../problem-types';
 import { ID, refundBody } from '../schemas';
 import { parse } from '../validate';
 import { sendUpdate, subscriptionHandle, SubscriptionEnded } from '../workflow-calls';
 
 /** 200 with the refund that happened, or 202 with one the gateway has not confirmed yet (it is sent again until it does). */
-function answer(res: Response, refund: RefundOutcome['refund']): void {
+function sendRefundAnswer(res: Response, refund: RefundOutcome['refund']): void {
   if (refund.outcome === 'refunded') return void res.json(refund.refund);
   res.status(202).json({ status: 'PENDING', refundId: refund.refundId, paymentId: refund.paymentId, amount: refund.amount, detail: refund.message });
 }
@@ -32,13 +29,18 @@ const REFUSAL_CODES: Partial<Record<string, ProblemCode>> = {
 
 export function paymentRoutes(deps: ApiDeps): Router {
   const router = Router();
-  const refundDirectly = createRefundActivity({ gateway: deps.gateway, payments: deps.payments });
+  const refundAfterEnd = createAfterEndRefunds(deps);
 
   router.get('/v1/payments/:paymentId', async (req, res) => {
     const paymentId = parse(ID, req.params.paymentId, 'paymentId');
     const payment = await deps.payments.get(paymentId);
     if (!payment) throw new HttpProblem(404, 'not-found', `no payment ${paymentId}`);
-    res.json({ ...payment, refunds: await deps.payments.refunds.listForOrder(paymentId) });
+    res.json({
+      ...payment,
+      refunds: await deps.payments.refunds.listForOrder(paymentId),
+      // After the end: refunds sent to the gateway whose answer has not come back (sent again on the next refund).
+      pendingRefunds: (await deps.payments.refundIntents.listForOrder(paymentId)).map(({ refundId, amount, createdAt }) => ({ refundId, amount, createdAt })),
+    });
   });
 
   router.post('/v1/payments/:paymentId/refund', idempotent(deps.pool, 'refund'), async (req, res) => {
@@ -47,37 +49,47 @@ export function paymentRoutes(deps: ApiDeps): Router {
     const payment = await deps.payments.get(paymentId);
     if (!payment) throw new HttpProblem(404, 'not-found', `no payment ${paymentId}`);
     const id = payment.subscriptionId;
-    const request = { paymentId, ...(body.amount !== undefined ? { amount: body.amount } : {}), ...(body.reason ? { reason: body.reason } : {}) };
+    const key = idempotencyKeyOf(req);
+    const requestKey = key === undefined ? undefined : digest('refund', paymentId, key);
+    const request = {
+      paymentId,
+      ...(body.amount !== undefined ? { amount: body.amount } : {}),
+      ...(body.reason ? { reason: body.reason } : {}),
+      ...(requestKey !== undefined ? { requestKey } : {}),
+    };
     try {
       const outcome = await sendUpdate(deps.temporal, id, () =>
         subscriptionHandle(deps.temporal, id).executeUpdate(refundUpdate, { args: [request], ...updateIdOptions(req, `refund ${paymentId}`) }),
       );
-      return answer(res, outcome.refund);
+      return sendRefundAnswer(res, outcome.refund);
     } catch (error) {
       if (!(error instanceof SubscriptionEnded)) throw error;
     }
-    const key = idempotencyKeyOf(req);
-    const refundId = `${paymentId}-k${key === undefined ? randomBytes(8).toString('hex') : digest(paymentId, key).slice(0, 16)}`.slice(-64);
-    const attempt = await withPaymentLock(deps.pool, paymentId, async () => {
-      const earlier = await deps.payments.refunds.get(refundId);
-      const result = await refundDirectly({
-        subscriptionId: id,
-        paymentId,
-        refundId,
-        ...(body.amount !== undefined ? { amount: body.amount } : {}),
-        reason: body.reason ?? 'merchant refund',
-        kind: 'refund',
-      });
-      if (result.outcome === 'refunded' && !earlier) await addRefundToEndedSnapshot(deps.pool, id, paymentId, result.refund.amount);
-      return result;
-    }).catch((error: unknown) => {
-      // The gateway did not answer: nothing is claimed; the same Idempotency-Key later finds out.
-      throw new HttpProblem(503, 'refund-outcome-unknown', `the gateway did not confirm the refund (${(error as Error).message}); retry with the same Idempotency-Key`, { paymentId, refundId });
+    const answer = await refundAfterEnd({
+      subscriptionId: id,
+      paymentId,
+      ...(body.amount !== undefined ? { amount: body.amount } : {}),
+      reason: body.reason ?? 'merchant refund',
+      ...(requestKey !== undefined ? { requestKey } : {}),
     });
-    if (attempt.outcome === 'refused') {
-      throw new HttpProblem(422, REFUSAL_CODES[attempt.code] ?? 'refund-refused', attempt.message, { paymentId, gatewayCode: attempt.code });
+    switch (answer.outcome) {
+      case 'refunded':
+        return void res.json(answer.refund);
+      case 'refused':
+        throw new HttpProblem(422, REFUSAL_CODES[answer.code] ?? 'refund-refused', answer.message, { paymentId, gatewayCode: answer.code });
+      case 'keyReused':
+        throw new HttpProblem(422, 'idempotency-key-reused', `this Idempotency-Key already refunded ${answer.refund.amount} (refund ${answer.refund.refundId}); use a new key for another refund`, {
+          paymentId,
+          refund: answer.refund,
+        });
+      case 'unknown':
+        // Nothing is claimed: the refund is written down and sent again before anything else is
+        // refunded from this payment; the same Idempotency-Key gets its outcome.
+        throw new HttpProblem(503, 'refund-outcome-unknown', `the gateway did not confirm the refund (${answer.message}); retry with the same Idempotency-Key`, {
+          paymentId,
+          refundId: answer.refundId,
+        });
     }
-    res.json(attempt.refund satisfies RefundResult);
   });
 
   return router;
