@@ -65,6 +65,12 @@ export class ApiKeysRepo {
     return rows.map(toInfo);
   }
 
+  /** Every key ever made, revoked ones included. */
+  async countAll(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys');
+    return rows[0]!.n;
+  }
+
   async countActive(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys WHERE revoked_at IS NULL');
     return rows[0]!.n;

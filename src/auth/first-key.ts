@@ -1,6 +1,6 @@
 /**
  * The first key of a fresh installation, so `npm start` alone gives a usable API: created only
- * when no active key exists, under a transaction-scoped advisory lock so two starts on one
+ * when the database has never had a key, under a transaction-scoped advisory lock so two starts on one
  * database cannot both create one.
  */
 import type { Pool } from 'pg';
@@ -17,7 +17,8 @@ export function ensureFirstApiKey(pool: Pool, name = 'default'): Promise<FirstKe
     await client.query('SELECT pg_advisory_xact_lock($1)', [FIRST_KEY_LOCK]);
     const repo = new ApiKeysRepo(client);
     const activeKeys = await repo.countActive();
-    if (activeKeys > 0) return { created: false, activeKeys };
+    // Only a database that never had a key gets one: revoking every key must not mint a new one on restart.
+    if (activeKeys > 0 || (await repo.countAll()) > 0) return { created: false, activeKeys };
     return { created: true, key: (await repo.create({ name, right: 'full' })).key, name };
   });
 }

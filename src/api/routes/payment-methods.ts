@@ -44,7 +44,8 @@ export function paymentMethodRoutes(deps: ApiDeps): Router {
     try {
       authorization = await deps.gateway.issueBillingKey(
         { authKey, customerKey },
-        idempotencyKey ? { idempotencyKey: `pm-${customerKey}-${idempotencyKey}`.slice(0, 300) } : {},
+        // A digest, never a cut: two long keys must not share a billing key.
+        idempotencyKey ? { idempotencyKey: `pm-${digest('payment-method', customerKey, idempotencyKey)}` } : {},
       );
     } catch (error) {
       if (!(error instanceof TossApiError)) throw error;
