@@ -32,11 +32,11 @@ async function setIncident(losesResponses: boolean): Promise<void> {
   if (!res.ok) throw new Error(`incident switch answered ${res.status}`);
 }
 
-async function subscribe(label: string, extra: object = {}) {
+async function subscribe(label: string, extra: object = {}, planId = 'test-monthly') {
   const customerKey = h.customerKey(label);
   const card = await h.api.post(`/v1/customers/${customerKey}/payment-methods`).send({ authKey: 'auth_approve' });
   expect(card.status).toBe(201);
-  const res = await h.api.post('/v1/subscriptions').send({ customerKey, planId: 'test-monthly', paymentMethodId: card.body.id, trial: false, ...extra });
+  const res = await h.api.post('/v1/subscriptions').send({ customerKey, planId, paymentMethodId: card.body.id, trial: false, ...extra });
   expect(res.status).toBe(201);
   return { customerKey, id: res.body.subscriptionId as string, first: res.body as Json };
 }
@@ -230,4 +230,72 @@ test('a create whose first charge is unconfirmed answers 202 — neither paid no
   expect(settled.payments.map((p: Json) => p.status)).toEqual(['DONE']);
   expect(settled.unconfirmed.charges).toEqual([]);
   expect(h.charges(customerKey).filter((c) => c.result === 'DONE')).toHaveLength(1);
+});
+
+test('a 503 (purchase unconfirmed) releases its Idempotency-Key: the retry with the same key really runs again', async () => {
+  const { id, first } = await subscribe('retry-after-503', {}, 'test-prepaid-monthly');
+  await setIncident(true);
+  let refused;
+  try {
+    refused = await h.api.post(`/v1/subscriptions/${id}/top-up`).set('Idempotency-Key', 'top-up-1').send();
+  } finally {
+    await setIncident(false);
+  }
+  expect(refused.status).toBe(503);
+  expect(refused.body.code).toBe('payment-outcome-unknown');
+  const retried = await h.api.post(`/v1/subscriptions/${id}/top-up`).set('Idempotency-Key', 'top-up-1').send();
+  expect(retried.status).toBe(200);
+  expect(Date.parse(retried.body.expiresAt)).toBeGreaterThan(Date.parse(first.expiresAt));
+  // And now it is done: the same key replays, nothing is charged again.
+  const replay = await h.api.post(`/v1/subscriptions/${id}/top-up`).set('Idempotency-Key', 'top-up-1').send();
+  expect(replay.status).toBe(200);
+  expect(replay.headers['idempotent-replayed']).toBe('true');
+  expect(replay.body.expiresAt).toBe(retried.body.expiresAt);
+});
+
+test('after the end: a lost refund is written down, listed, sent again first; a key never refunds twice, whichever path it took', async () => {
+  const { id, customerKey, first } = await subscribe('ended-lost-refund');
+  const paymentId = first.lastPayment.paymentId as string;
+  // A refund made by the running workflow under key K…
+  const viaWorkflow = await h.api.post(`/v1/payments/${paymentId}/refund`).set('Idempotency-Key', 'K').send({ amount: 1_000 });
+  expect(viaWorkflow.status).toBe(200);
+  expect((await h.api.post(`/v1/subscriptions/${id}/revoke`).send({ refund: 'none' })).status).toBe(200);
+  await h.env.client.workflow.getHandle(`subscription-${id}`).result();
+  // …is found again after the end, even after the claim was forgotten: the same refund, not a second one.
+  await h.pool.query(`DELETE FROM api_idempotency WHERE key = 'K'`);
+  const again = await h.api.post(`/v1/payments/${paymentId}/refund`).set('Idempotency-Key', 'K').send({ amount: 1_000 });
+  expect(again.status).toBe(200);
+  expect(again.body.refundId).toBe(viaWorkflow.body.refundId);
+
+  // A refund whose answer is lost: 503, nothing claimed, written down and listed.
+  await setIncident(true);
+  let lost;
+  try {
+    lost = await h.api.post(`/v1/payments/${paymentId}/refund`).set('Idempotency-Key', 'L').send({ amount: 2_000 });
+  } finally {
+    await setIncident(false);
+  }
+  expect(lost.status).toBe(503);
+  expect(lost.body.code).toBe('refund-outcome-unknown');
+  expect((await h.api.get(`/v1/payments/${paymentId}`)).body.pendingRefunds).toEqual([expect.objectContaining({ amount: 2_000 })]);
+  expect((await refundedEverywhere(customerKey, paymentId)).gateway).toBe(3_000); // it did happen at the gateway
+  expect((await refundedEverywhere(customerKey, paymentId)).ledger).toBe(1_000); // …and the ledger does not claim it yet
+
+  // Another refund of the payment sends the lost one again first: both are booked, once each.
+  const next = await h.api.post(`/v1/payments/${paymentId}/refund`).set('Idempotency-Key', 'M').send({ amount: 500 });
+  expect(next.status).toBe(200);
+  const money = await refundedEverywhere(customerKey, paymentId);
+  expect(money).toMatchObject({ gateway: 3_500, ledger: 3_500, rowsTotal: 3_500 });
+  expect(money.gatewayCancels).toHaveLength(3);
+  expect((await h.api.get(`/v1/payments/${paymentId}`)).body.pendingRefunds).toEqual([]);
+  // L's retry gets its refund; L with another amount is told what L did.
+  const lRetry = await h.api.post(`/v1/payments/${paymentId}/refund`).set('Idempotency-Key', 'L').send({ amount: 2_000 });
+  expect(lRetry.status).toBe(200);
+  expect(lRetry.body.amount).toBe(2_000);
+  await h.pool.query(`DELETE FROM api_idempotency WHERE key = 'L'`);
+  const lOther = await h.api.post(`/v1/payments/${paymentId}/refund`).set('Idempotency-Key', 'L').send({ amount: 4_000 });
+  expect(lOther.status).toBe(422);
+  expect(lOther.body).toMatchObject({ code: 'idempotency-key-reused', refund: { amount: 2_000 } });
+  expect((await refundedEverywhere(customerKey, paymentId)).gateway).toBe(3_500);
+  expect(await get(id)).toMatchObject({ counters: { amountRefunded: 3_500 } });
 });

@@ -14,7 +14,8 @@ export interface StoredAnswer {
 }
 
 export type ClaimResult =
-  | { kind: 'claimed'; token: string }
+  /** `generation`: when this claim began; kept by a takeover, new after a release or expiry. */
+  | { kind: 'claimed'; token: string; generation: string }
   | { kind: 'in-progress' }
   | { kind: 'mismatch' }
   | ({ kind: 'done' } & StoredAnswer);
@@ -50,7 +51,7 @@ export class IdempotencyStore {
   async claim(key: string, scope: string, hash: string, token: string): Promise<ClaimResult> {
     // A row may vanish between the two statements (its owner released it): claim again, a few times.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const { rowCount } = await this.pool.query(
+      const { rows: claimed } = await this.pool.query<{ generation: string }>(
         `INSERT INTO api_idempotency AS t (key, route, request_hash, state, owner, lease_until, expires_at, created_at, status, body, headers)
          VALUES ($1, $2, $3, 'in_progress', $4, now() + make_interval(secs => $5::float8 / 1000),
                  now() + make_interval(secs => $6::float8 / 1000), now(), NULL, NULL, '{}')
@@ -60,10 +61,11 @@ export class IdempotencyStore {
            created_at = CASE WHEN t.expires_at <= now() THEN EXCLUDED.created_at ELSE t.created_at END,
            expires_at = CASE WHEN t.expires_at <= now() THEN EXCLUDED.expires_at ELSE t.expires_at END
          WHERE t.expires_at <= now()
-            OR (t.state = 'in_progress' AND t.lease_until <= now() AND t.request_hash = EXCLUDED.request_hash)`,
+            OR (t.state = 'in_progress' AND t.lease_until <= now() AND t.request_hash = EXCLUDED.request_hash)
+         RETURNING to_char(t.created_at, 'YYYYMMDDHH24MISSUS') AS generation`,
         [key, scope, hash, token, this.times.leaseMs, this.times.ttlMs],
       );
-      if (rowCount === 1) return { kind: 'claimed', token };
+      if (claimed[0]) return { kind: 'claimed', token, generation: claimed[0].generation };
       const { rows } = await this.pool.query<Row>(
         `SELECT request_hash, state, status, body, headers FROM api_idempotency
           WHERE key = $1 AND route = $2 AND expires_at > now()`,

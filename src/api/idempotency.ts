@@ -45,7 +45,11 @@ export function digest(...parts: string[]): string {
  */
 export function updateIdOptions(req: Request, route: string): { updateId?: string } {
   const key = idempotencyKeyOf(req);
-  return key === undefined ? {} : { updateId: `idem-${route}-${digest(route, key).slice(0, 32)}` };
+  if (key === undefined) return {};
+  // The claim's generation: a takeover after a crash keeps it (the same Update, answered once);
+  // a key released by a 5xx, or expired, gets a new one, so its retry really runs again.
+  const generation = typeof req.res?.locals.idempotencyGeneration === 'string' ? req.res.locals.idempotencyGeneration : '';
+  return { updateId: `idem-${route}-${digest(route, key, generation).slice(0, 32)}` };
 }
 
 /** JSON with sorted object keys: the same body hashes the same whatever the key order. */
@@ -109,6 +113,7 @@ export function idempotent(pool: Pool, route: string, times: ClaimTimes = DEFAUL
       case 'done':
         return replay(res, claim);
       case 'claimed':
+        res.locals.idempotencyGeneration = claim.generation;
         hold(store, res, key, scope, claim.token, times.leaseMs);
         return next();
     }

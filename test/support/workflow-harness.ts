@@ -32,10 +32,10 @@ export interface Harness extends Parts {
   teardown(): Promise<void>;
 }
 
-/** Worker chatter (state changes, bundling) would drown test output. */
+/** Worker chatter (state changes, bundling, the expected activity failures of fault tests) would drown test output. */
 export function quietTemporalLogs(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
     // Already installed in this process.
   }
