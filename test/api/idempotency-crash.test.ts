@@ -3,7 +3,8 @@
  * API runs as its own process (src/bootstrap/api-main.ts) against this test's Temporal dev server,
  * database and emulator; the worker runs here and lives on. After SIGKILL and a restart, the same
  * requests are sent again (honouring 409 + Retry-After): every key ends with exactly one
- * subscription — one workflow, one row — and one charge, and no row lacks a workflow.
+ * subscription — one workflow, one row — and one charge, and no row lacks a workflow. Then the
+ * same with keyed refunds of those payments: one cancel per key at the gateway, ledger = gateway.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -155,7 +156,7 @@ async function setEmulatorLatency(latencyMs: number): Promise<void> {
   expect(res.status).toBe(204);
 }
 
-test('SIGKILL mid-flight, restart, resend: one subscription, one workflow, one row and one charge per key', async () => {
+test('SIGKILL mid-flight, restart, resend: one subscription, one workflow, one row and one charge per key; then the same for refunds', async () => {
   const orders: Order[] = [];
   for (let i = 0; i < REQUESTS; i++) {
     const customerKey = parts.customerKey(`crash-${i}`);
@@ -207,6 +208,50 @@ test('SIGKILL mid-flight, restart, resend: one subscription, one workflow, one r
     expect({ key: order.idempotencyKey, charges: parts.charges(order.customerKey).length }).toEqual({ key: order.idempotencyKey, charges: 1 });
   }
 
-  second.child.kill('SIGTERM');
-  await second.exited;
+  // Refunds, the other money-moving POST: killed mid-flight and resent, each key refunds once.
+  await setEmulatorLatency(400);
+  const refunding = second;
+  const payments = await Promise.all(
+    orders.map(async (order) => (await parts.repos.payments.listForSubscription(derivedSubscriptionId(order.customerKey, order.idempotencyKey)))[0]!.orderId),
+  );
+  const refund = (url: string, paymentId: string, i: number) =>
+    fetch(`${url}/v1/payments/${paymentId}/refund`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: bearer(apiKey), 'idempotency-key': `crash-refund-${i}` },
+      body: JSON.stringify({ amount: 3_000 }),
+    });
+  const refundsInFlight = payments.map((paymentId, i) => refund(refunding.url, paymentId, i).then((res) => res.status, () => 'lost' as const));
+  const refundDeadline = Date.now() + 60_000;
+  for (;;) {
+    const { rows } = await parts.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM refunds WHERE order_id = ANY($1)', [payments]);
+    if (rows[0]!.n >= 2 || Date.now() > refundDeadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  refunding.child.kill('SIGKILL');
+  await refunding.exited;
+  expect((await Promise.all(refundsInFlight)).filter((s) => s === 'lost').length).toBeGreaterThan(0);
+  await setEmulatorLatency(0);
+
+  const third = await startApiProcess();
+  for (const [i, paymentId] of payments.entries()) {
+    const deadline = Date.now() + 120_000;
+    let res = await refund(third.url, paymentId, i);
+    while (res.status === 409 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? '1') * 1000));
+      res = await refund(third.url, paymentId, i);
+    }
+    expect({ i, status: res.status }).toEqual({ i, status: 200 });
+    const charge = parts.emulator.store.charges.find((c) => c.orderId === paymentId)!;
+    const atGateway = parts.emulator.store.payments.get(charge.paymentKey!)!;
+    const ledger = (await parts.repos.payments.get(paymentId))!;
+    // One cancel of 3,000 per key at the gateway, and the ledger says the same.
+    expect({ i, cancels: (atGateway.cancels ?? []).map((c) => c.cancelAmount), ledgerBalance: ledger.balanceAmount }).toEqual({
+      i,
+      cancels: [3_000],
+      ledgerBalance: atGateway.balanceAmount,
+    });
+  }
+
+  third.child.kill('SIGTERM');
+  await third.exited;
 });
