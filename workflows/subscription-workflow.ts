@@ -38,6 +38,7 @@ import {
   refundRejection,
   withOrderCheckFailed,
   withRefundOutcome,
+  type ChargeEffect,
   type RefundOutcome as RefundBooking,
 } from '../src/domain/money-movement';
 import {
@@ -448,15 +449,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     }
   }
 
-  interface ChargeOrder {
-    orderId: string;
-    orderName: string;
-    amount: number;
-    cycle: number;
-    attempt: number;
-    dueAtMs: number;
-    unsettled: SubscriptionState['unsettledOrders'];
-  }
+  /** A charge effect (money-movement.ts) with the earlier attempts to look up before charging. */
+  type ChargeOrder = Omit<ChargeEffect, 'kind'> & { unsettled: SubscriptionState['unsettledOrders'] };
 
   async function charge(order: ChargeOrder, summary: string, activity = chargeSubscription): Promise<ChargeOutcome> {
     try {
