@@ -19,7 +19,6 @@ import {
 } from '@temporalio/workflow';
 import type { SubscriptionActivities } from '../activities';
 import { applyDefer, deferRejection } from '../src/domain/defer';
-import { purchaseOrderIdFor } from '../src/domain/order-id';
 import { applyPause, applyResume, beginResume, pauseRejection, resumeRejection, startPause } from '../src/domain/pause';
 import {
   planChangeOutcome,
@@ -34,6 +33,7 @@ import { withPurchaseCheckFailed, withPurchaseSettled, withPurchaseUnknown } fro
 import { applyRevoke, revokeRefundAmount, revokeRejection } from '../src/domain/revoke';
 import {
   decideRefund,
+  purchaseChargeEffect,
   refundOfRequest,
   refundRejection,
   withOrderCheckFailed,
@@ -240,12 +240,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
 
   /** An immediate charge that is part of an operation: declined = the operation is refused. */
   async function purchase(next: SubscriptionState, amount: number, what: string, startsPeriod: boolean): Promise<void> {
-    const orderId = purchaseOrderIdFor(s.subscriptionId, next.purchaseSeq);
-    const outcome = await charge(
-      { orderId, orderName: `${next.plan.name} ${what}`, amount, cycle: next.cycle, attempt: 1, dueAtMs: Date.now(), unsettled: [] },
-      purchaseSummary(what, amount, next.plan.currency),
-      chargePurchase,
-    );
+    const effect = purchaseChargeEffect(next, amount, `${next.plan.name} ${what}`, Date.now());
+    const { orderId } = effect;
+    const outcome = await charge({ ...effect, unsettled: [] }, purchaseSummary(what, amount, next.plan.currency), chargePurchase);
     if (outcome.outcome === 'paid') {
       s = withPurchasePaid(next, outcome.payment, startsPeriod);
       return;

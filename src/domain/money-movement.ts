@@ -6,7 +6,7 @@
  * activity, one at a time, and hands the outcome back here. So the counters equal the ledger and
  * the ledger equals the gateway, whatever order requests arrive in.
  */
-import { orderIdFor } from './order-id';
+import { orderIdFor, purchaseOrderIdFor } from './order-id';
 import {
   ruleRejection,
   touched,
@@ -63,6 +63,14 @@ export function lookupDelayMs(checks: number): number {
 export function periodChargeEffect(s: SubscriptionState, amount: number, orderName: string): ChargeEffect {
   const attempt = s.attempt + 1;
   return { kind: 'charge', orderId: orderIdFor(s.subscriptionId, s.cycle, attempt), orderName, amount, cycle: s.cycle, attempt, dueAtMs: s.currentPeriod.startMs };
+}
+
+/**
+ * An immediate purchase (a prorated or full-price plan change, a top-up): its own order, named by
+ * the purchase sequence the deciding operation advanced in `next`, so a refused one is never reused.
+ */
+export function purchaseChargeEffect(next: SubscriptionState, amount: number, orderName: string, nowMs: number): ChargeEffect {
+  return { kind: 'charge', orderId: purchaseOrderIdFor(next.subscriptionId, next.purchaseSeq), orderName, amount, cycle: next.cycle, attempt: 1, dueAtMs: nowMs };
 }
 
 /** Books a paid order: it becomes refundable and counts as charged. */

@@ -298,7 +298,7 @@ describe('operations', () => {
     expect([withoutKey.status, withoutKey.body.code]).toEqual([409, 'already-canceled']);
   });
 
-  test('10 parallel top-ups with one key charge once; a lost claim still cannot top up twice (the key is the Update id)', async () => {
+  test('10 parallel top-ups with one key charge once; a crashed claim taken over still cannot top up twice (the key is the Update id)', async () => {
     const { customerKey, id } = await activeSubscription('idem-topup', 'pro-pass-30d');
     expect(stack.parts.charges(customerKey)).toHaveLength(1);
     const send = () => stack.api.post(`/v1/subscriptions/${id}/top-up`).set('Idempotency-Key', 't1');
@@ -307,9 +307,12 @@ describe('operations', () => {
     expect(answers.fresh).toHaveLength(1);
     expect(stack.parts.charges(customerKey)).toHaveLength(2);
 
-    // As if the claim were lost (a crash before it was stored): Temporal answers the same Update id
-    // with the first outcome instead of running it again.
-    await stack.parts.pool.query(`DELETE FROM api_idempotency WHERE key = 't1'`);
+    // As if the API had crashed before storing the answer: the claim is left in progress and its
+    // lease runs out. The retry takes it over (same generation), so Temporal answers the same Update
+    // id with the first outcome instead of running it again.
+    await stack.parts.pool.query(
+      `UPDATE api_idempotency SET state = 'in_progress', owner = 'crashed', status = NULL, body = NULL, lease_until = now() - interval '1 second' WHERE key = 't1'`,
+    );
     const resent = await send();
     expect(resent.status).toBe(200);
     expect(resent.body.expiresAt).toBe(answers.fresh[0]!.body.expiresAt);
