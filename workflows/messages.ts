@@ -33,11 +33,13 @@ export interface RejectionDetail {
   gatewayCode?: string;
 }
 
+const isRejectionCode = (value: unknown): value is RejectionCode =>
+  typeof value === 'string' && (REJECTION_CODES as readonly string[]).includes(value);
+
 export function rejectionDetailOf(value: unknown): RejectionDetail | null {
-  if (typeof value !== 'object' || value === null || !('code' in value)) return null;
-  const { code, gatewayCode } = value as { code: unknown; gatewayCode?: unknown };
-  if (typeof code !== 'string' || !(REJECTION_CODES as readonly string[]).includes(code)) return null;
-  return { code: code as RejectionCode, ...(typeof gatewayCode === 'string' ? { gatewayCode } : {}) };
+  if (typeof value !== 'object' || value === null || !('code' in value) || !isRejectionCode(value.code)) return null;
+  const gatewayCode = 'gatewayCode' in value && typeof value.gatewayCode === 'string' ? value.gatewayCode : undefined;
+  return { code: value.code, ...(gatewayCode !== undefined ? { gatewayCode } : {}) };
 }
 
 export const stateQuery = defineQuery<SubscriptionSnapshot>('state');

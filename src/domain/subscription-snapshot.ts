@@ -1,7 +1,7 @@
 /** The `state` query's answer (SPEC §4.5): what an operator or the API needs, in ISO instants. */
 import { nextRetryAfter } from './dunning';
 import { isEntitled, isTerminal, type SubscriptionStatus } from './subscription-status';
-import { inTrial, type DeclineKind, type RevokeRefund, type SubscriptionState } from './subscription-state';
+import { inTrial, periodPrice, type DeclineKind, type RevokeRefund, type SubscriptionState } from './subscription-state';
 
 export interface SubscriptionSnapshot {
   subscriptionId: string;
@@ -68,7 +68,7 @@ export function nextBillingAtMs(s: SubscriptionState): number | null {
 export function nextChargeAmount(s: SubscriptionState): number | null {
   if (nextBillingAtMs(s) === null) return null;
   if (s.pendingChange) return s.pendingChange.plan.price; // the change clears intro periods
-  return s.introPeriodsLeft > 0 && s.plan.intro ? s.plan.intro.price : s.plan.price;
+  return periodPrice(s);
 }
 
 function expiresAtMs(s: SubscriptionState): number | null {
@@ -130,7 +130,7 @@ export function snapshotOf(s: SubscriptionState): SubscriptionSnapshot {
     unsettledOrders: s.unsettledOrders.map((o) => ({
       orderId: o.orderId,
       // Attempts of the current, still unpaid cycle: billed at its price.
-      amount: s.introPeriodsLeft > 0 && s.plan.intro ? s.plan.intro.price : s.plan.price,
+      amount: periodPrice(s),
       attemptedAt: o.attemptedAtMs === undefined ? null : iso(o.attemptedAtMs),
       nextCheckAt: o.nextCheckAtMs === undefined ? null : iso(o.nextCheckAtMs),
     })),

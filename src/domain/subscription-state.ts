@@ -227,6 +227,11 @@ export function touched(s: SubscriptionState, patch: Partial<SubscriptionState>)
   return { ...s, ...patch, version: s.version + 1 };
 }
 
+/** The price of the next paid period: the intro price while intro periods are left. */
+export function periodPrice(s: SubscriptionState): number {
+  return s.introPeriodsLeft > 0 && s.plan.intro ? s.plan.intro.price : s.plan.price;
+}
+
 /** The free period before the first paid cycle. */
 export function inTrial(s: SubscriptionState): boolean {
   return s.cycle === 0;

@@ -13,6 +13,7 @@ import { isTerminal, type SubscriptionStatus } from './subscription-status';
 import {
   assertAllowed,
   inTrial,
+  periodPrice,
   ruleRejection,
   stateRejection,
   touched,
@@ -160,11 +161,6 @@ export function beginRenewal(s: SubscriptionState): SubscriptionState {
 /** Marks a scheduled retry as run (whatever its outcome). */
 export function markRetried(s: SubscriptionState, atMs: number): SubscriptionState {
   return s.dunning ? touched(s, { dunning: { ...s.dunning, retriedUntilMs: atMs } }) : s;
-}
-
-/** The price of the next paid period: the intro price while intro periods are left. */
-export function periodPrice(s: SubscriptionState): number {
-  return s.introPeriodsLeft > 0 && s.plan.intro ? s.plan.intro.price : s.plan.price;
 }
 
 /** The next attempt at the current cycle's charge, as the effect money-movement.ts allocates. */

@@ -100,3 +100,27 @@ export async function workflowExists(env: TestWorkflowEnvironment, subscriptionI
     return false;
   }
 }
+
+/**
+ * A valid body for every POST route of the app, keyed `POST <path>`: tests that walk the app's
+ * routes (content types, concurrent keys) fail on a new route until it is added here.
+ */
+export function validPostBodies(customer: { customerKey: string; paymentMethodId: string }): Record<string, unknown> {
+  return {
+    'POST /v1/customers/:customerKey/payment-methods': { authKey: 'auth_approve' },
+    'POST /v1/subscriptions': { customerKey: customer.customerKey, planId: 'pro-monthly', paymentMethodId: customer.paymentMethodId, trial: false },
+    'POST /v1/subscriptions/:id/cancel': {},
+    'POST /v1/subscriptions/:id/restore': {},
+    'POST /v1/subscriptions/:id/retry-charge': {},
+    'POST /v1/subscriptions/:id/resume': {},
+    'POST /v1/subscriptions/:id/top-up': {},
+    'POST /v1/subscriptions/:id/payment-method': { paymentMethodId: customer.paymentMethodId },
+    'POST /v1/subscriptions/:id/plan-change/preview': { planId: 'pro-yearly' },
+    'POST /v1/subscriptions/:id/plan-change': { planId: 'pro-yearly', mode: 'CHARGE_FULL_PRICE' },
+    'POST /v1/subscriptions/:id/defer': { until: '2099-01-01' },
+    'POST /v1/subscriptions/:id/pause': { until: '2099-01-01' },
+    'POST /v1/subscriptions/:id/revoke': { refund: 'full' },
+    'POST /v1/payments/:paymentId/refund': { amount: 1000 },
+    'POST /v1/schedule-preview': { interval: { unit: 'month', count: 1 }, anchor: '2025-01-31T00:30' },
+  };
+}

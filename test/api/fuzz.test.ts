@@ -25,7 +25,7 @@ import {
   schedulePreviewBody,
 } from '../../src/api/schemas';
 import { bearer, createTestApiKey, fillPath, listRoutes } from '../support/api-client';
-import { startApiStack, type ApiStack } from './api-stack';
+import { startApiStack, validPostBodies, type ApiStack } from './api-stack';
 
 jest.setTimeout(300_000);
 
@@ -220,23 +220,7 @@ test('every body-taking route: random bodies and content types → a 4xx, never 
 
 test('a valid body with a wrong content type is refused with 415 on every route, and nothing changes', async () => {
   const before = await stateOfFixture();
-  const valid: Record<string, unknown> = {
-    'POST /v1/customers/:customerKey/payment-methods': { authKey: 'auth_approve' },
-    'POST /v1/subscriptions': { customerKey: fixture.customerKey, planId: 'pro-monthly', paymentMethodId: fixture.paymentMethodId, trial: false },
-    'POST /v1/subscriptions/:id/cancel': {},
-    'POST /v1/subscriptions/:id/restore': {},
-    'POST /v1/subscriptions/:id/retry-charge': {},
-    'POST /v1/subscriptions/:id/resume': {},
-    'POST /v1/subscriptions/:id/top-up': {},
-    'POST /v1/subscriptions/:id/payment-method': { paymentMethodId: fixture.paymentMethodId },
-    'POST /v1/subscriptions/:id/plan-change/preview': { planId: 'pro-yearly' },
-    'POST /v1/subscriptions/:id/plan-change': { planId: 'pro-yearly', mode: 'CHARGE_FULL_PRICE' },
-    'POST /v1/subscriptions/:id/defer': { until: '2099-01-01' },
-    'POST /v1/subscriptions/:id/pause': { until: '2099-01-01' },
-    'POST /v1/subscriptions/:id/revoke': { refund: 'full' },
-    'POST /v1/payments/:paymentId/refund': { amount: 1000 },
-    'POST /v1/schedule-preview': { interval: { unit: 'month', count: 1 }, anchor: '2025-01-31T00:30' },
-  };
+  const valid = validPostBodies(fixture);
   const client = request(baseUrl);
   for (const route of listRoutes(stack.app).filter((r) => r.method === 'POST')) {
     const label = `${route.method} ${route.path}`;

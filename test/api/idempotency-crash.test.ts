@@ -151,6 +151,16 @@ async function sendUntilAnswered(url: string, order: Order): Promise<{ status: n
   }
 }
 
+/** Waits (at most a minute) until `sql` counts at least `atLeast` rows: the moment to pull the plug. */
+async function untilCount(sql: string, keys: string[], atLeast: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { rows } = await parts.pool.query<{ n: number }>(sql, [keys]);
+    if (rows[0]!.n >= atLeast || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function setEmulatorLatency(latencyMs: number): Promise<void> {
   const res = await fetch(`${parts.emulatorUrl}/emulator/latency`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
   expect(res.status).toBe(204);
@@ -160,17 +170,9 @@ test('SIGKILL mid-flight, restart, resend: one subscription, one workflow, one r
   const orders: Order[] = [];
   for (let i = 0; i < REQUESTS; i++) {
     const customerKey = parts.customerKey(`crash-${i}`);
-    const auth = await parts.gateway.issueBillingKey({ authKey: 'auth_approve', customerKey });
-    const view = await paymentMethods.insert({
-      id: `pm_crash_${i}_${Math.random().toString(36).slice(2, 10)}`,
-      customerKey,
-      billingKey: auth.billingKey,
-      cardNumberMasked: auth.card.number,
-      cardCompany: auth.cardCompany,
-      cardType: auth.card.cardType,
-      ownerType: auth.card.ownerType,
-    });
-    orders.push({ customerKey, idempotencyKey: `crash-key-${i}`, paymentMethodId: view.id });
+    // Stored with the API process's encryption key, so both it and this worker can read it.
+    const paymentMethodId = await parts.registerCard(customerKey, 'approve', paymentMethods);
+    orders.push({ customerKey, idempotencyKey: `crash-key-${i}`, paymentMethodId });
   }
   const customerKeys = orders.map((o) => o.customerKey);
 
@@ -179,12 +181,7 @@ test('SIGKILL mid-flight, restart, resend: one subscription, one workflow, one r
   const first = await startApiProcess();
   const inFlight = orders.map((order) => post(first.url, order).then((res) => res.status, () => 'lost' as const));
   // Kill once some workflows have started (their rows exist) — before most have answered.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { rows } = await parts.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriptions WHERE customer_key = ANY($1)', [customerKeys]);
-    if (rows[0]!.n >= 3 || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await untilCount('SELECT count(*)::int AS n FROM subscriptions WHERE customer_key = ANY($1)', customerKeys, 3);
   first.child.kill('SIGKILL');
   await first.exited;
   const firstAnswers = await Promise.all(inFlight);
@@ -221,12 +218,7 @@ test('SIGKILL mid-flight, restart, resend: one subscription, one workflow, one r
       body: JSON.stringify({ amount: 3_000 }),
     });
   const refundsInFlight = payments.map((paymentId, i) => refund(refunding.url, paymentId, i).then((res) => res.status, () => 'lost' as const));
-  const refundDeadline = Date.now() + 60_000;
-  for (;;) {
-    const { rows } = await parts.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM refunds WHERE order_id = ANY($1)', [payments]);
-    if (rows[0]!.n >= 2 || Date.now() > refundDeadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await untilCount('SELECT count(*)::int AS n FROM refunds WHERE order_id = ANY($1)', payments, 2);
   refunding.child.kill('SIGKILL');
   await refunding.exited;
   expect((await Promise.all(refundsInFlight)).filter((s) => s === 'lost').length).toBeGreaterThan(0);

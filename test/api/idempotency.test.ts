@@ -13,7 +13,7 @@ import { TossApiError } from '../../src/gateway/toss-api-error';
 import type { PaymentGateway } from '../../src/gateway/payment-gateway';
 import { workflowIdFor } from '../../src/temporal/task-queue';
 import { fillPath, listRoutes } from '../support/api-client';
-import { startApiStack, type ApiStack } from './api-stack';
+import { startApiStack, validPostBodies, type ApiStack } from './api-stack';
 
 let stack: ApiStack;
 /** Customer keys whose next billing-key issuance fails like a Toss outage (a 5xx for the API). */
@@ -277,6 +277,36 @@ test('every POST route takes an Idempotency-Key: a repeat is a replay (table-dri
     expect(seen).toEqual({ route: route.path, first: 400, again: 400, replayed: 'true' });
   }
   expect((await stack.api.get(`/v1/subscriptions/${params.id}`)).body.version).toBe(version);
+});
+
+test('every POST route, 5 concurrent requests with one key and a valid body: one does the work, the rest wait or replay it (table-driven)', async () => {
+  const posts = listRoutes(stack.app).filter((r) => r.method === 'POST');
+  for (const route of posts) {
+    // Each route on its own customer and subscription, so one route's work cannot change another's answer.
+    const customerKey = stack.parts.customerKey('idem-par');
+    const paymentMethodId = await stack.card(customerKey);
+    const created = await stack.api.post('/v1/subscriptions').send(createBody(customerKey, paymentMethodId));
+    expect(created.status).toBe(201);
+    const params = { customerKey, id: created.body.subscriptionId, paymentId: created.body.lastPayment.paymentId };
+    const label = `${route.method} ${route.path}`;
+    const body = validPostBodies({ customerKey, paymentMethodId })[label];
+    expect({ label, known: body !== undefined }).toEqual({ label, known: true });
+    const chargesBefore = stack.parts.charges(customerKey).length;
+    const send = () => stack.api.post(fillPath(route.path, params)).set('Idempotency-Key', `par-${label}`).send(body as object);
+    const answers = await Promise.all(Array.from({ length: 5 }, send));
+    const inProgress = answers.filter((r) => r.status === 409 && r.body.code === 'idempotency-key-in-use');
+    const replays = answers.filter((r) => r.headers['idempotent-replayed'] === 'true');
+    const worked = answers.filter((r) => !inProgress.includes(r) && !replays.includes(r));
+    expect({ label, worked: worked.length }).toEqual({ label, worked: 1 });
+    expect({ label, status: worked[0]!.status < 500 }).toEqual({ label, status: true });
+    for (const replay of replays) expect({ label, status: replay.status, body: replay.body }).toEqual({ label, status: worked[0]!.status, body: worked[0]!.body });
+    // After the work, the key answers the same again, and money moved at most once.
+    const after = await send();
+    expect({ label, status: after.status, replayed: after.headers['idempotent-replayed'] }).toEqual({ label, status: worked[0]!.status, replayed: 'true' });
+    expect(stack.parts.charges(customerKey).length - chargesBefore).toBeLessThanOrEqual(1);
+    const refunds = await stack.parts.repos.payments.refunds.listForOrder(params.paymentId);
+    expect({ label, refunds: refunds.length }).toEqual({ label, refunds: label.endsWith('/refund') || label.endsWith('/revoke') ? 1 : 0 });
+  }
 });
 
 describe('operations', () => {

@@ -42,10 +42,10 @@ export async function startParts() {
     activities,
     /** A fresh, unguessable-enough customer key per test. */
     customerKey: (label: string) => `${label}-${Date.now().toString(36)}-${++seq}-${Math.random().toString(36).slice(2, 8)}`,
-    /** Registers a card through the real protocol and stores it like the API does. */
-    async registerCard(customerKey: string, alias = 'approve'): Promise<string> {
+    /** Registers a card through the real protocol and stores it like the API does (in `store`, by default this stack's). */
+    async registerCard(customerKey: string, alias = 'approve', store: PaymentMethodsRepo = repos.paymentMethods): Promise<string> {
       const auth = await gateway.issueBillingKey({ authKey: `auth_${alias}`, customerKey });
-      const view = await repos.paymentMethods.insert({
+      const view = await store.insert({
         id: `pm_${customerKey}_${++seq}`.slice(0, 64),
         customerKey,
         billingKey: auth.billingKey,

@@ -22,7 +22,7 @@ export interface Harness extends Parts {
   plan(id: string): Promise<Plan>;
   /** The API app itself, e.g. for a client with another key (api-client.ts). */
   app: Express;
-  /** The HTTP API on this server, its clock the test server's (a simulation, SPEC §7), with a full-right API key. */
+  /** The HTTP API on this server, its clock the test server's (previews see simulated time), with a full-right API key. */
   api: ApiAgent;
   /** Holds the next charge or projection (publish) until released, to land a message at that exact point. */
   holdNext: ActivityHolds['holdNext'];
