@@ -13,7 +13,10 @@ const schema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   API_PORT: port(3000),
+  /** Loopback unless set: a container sets 0.0.0.0 (docker-compose.yml). */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6000),
+  EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   EMULATOR_PORT: port(4010),
   EMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   EMULATOR_SECRET_KEY: z.string().default('test_sk_emulator_0000000000000000'),
@@ -23,6 +26,15 @@ const schema = z.object({
     .optional(),
   TOSS_API_BASE_URL: z.string().url().default('https://api.tosspayments.com'),
   BILLING_KEY_ENCRYPTION_KEY: z.string().optional(),
+  /** A prebuilt workflow bundle (`npm run build`) workers load instead of bundling at start. */
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** Workflows kept in the worker's sticky cache: bounds its memory, whatever the number of subscriptions. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  /** Cluster mode: worker processes, and history shards (fixed when the cluster is first created). */
+  WORKERS: z.coerce.number().int().min(1).max(16).default(2),
+  /** Set by cluster mode for its worker processes (metrics port offset). */
+  WORKER_INDEX: z.coerce.number().int().min(0).max(64).default(0),
+  TEMPORAL_SHARDS: z.coerce.number().int().min(1).max(1024).default(8),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

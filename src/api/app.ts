@@ -1,9 +1,16 @@
 import express from 'express';
 import { authenticate } from '../auth/authenticate';
+import { BillingMetricsRepo } from '../db/billing-metrics-repo';
+import { createApiMetrics } from '../metrics/api-metrics';
+import { accessLog } from './access-log';
 import type { ApiDeps } from './deps';
 import { HttpProblem, problemHandler, sendProblem } from './problem';
+import { requestIds } from './request-id';
+import { requestMetrics } from './request-metrics';
 import { requireJsonBodies } from './require-json';
+import { routeTemplates } from './route-template';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { paymentMethodRoutes } from './routes/payment-methods';
 import { paymentRoutes } from './routes/payments';
 import { planRoutes } from './routes/plans';
@@ -14,11 +21,18 @@ import { subscriptionRoutes } from './routes/subscriptions';
 export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const metrics = createApiMetrics({ figures: () => new BillingMetricsRepo(deps.pool).figures(), logger: deps.logger });
+  const routeOf = routeTemplates(app);
+  // Before anything that can answer: every request has an id, a log line and a place in the metrics.
+  app.use(requestIds());
+  app.use(accessLog(deps.logger, routeOf));
+  app.use(requestMetrics(metrics.http, routeOf));
   // Open routes come before authentication.
   app.use(healthRoutes(deps));
   app.use(authenticate(deps));
   app.use(requireJsonBodies());
   app.use(express.json({ limit: '64kb' }));
+  app.use(metricsRoutes(metrics));
   for (const routes of [planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes]) {
     app.use(routes(deps));
   }

@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { problemTypeUri, type ProblemCode } from './problem-types';
+import { requestIdOf } from './request-id';
 
 export interface FieldError {
   field: string;
@@ -39,7 +40,9 @@ export class HttpProblem extends Error {
   }
 }
 
+/** The body carries the request's id (`requestId`, as in the `X-Request-Id` header) to quote when reporting it. */
 export function sendProblem(res: Response, problem: HttpProblem): void {
+  const requestId = requestIdOf(res.req);
   res
     .status(problem.status)
     .type('application/problem+json')
@@ -50,6 +53,7 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
       title: TITLES[problem.status] ?? 'Error',
       status: problem.status,
       detail: problem.detail,
+      ...(requestId === undefined ? {} : { requestId }),
     });
 }
 

@@ -1,9 +1,8 @@
 /**
- * The API alone (docker-compose `api` service). Listens on all interfaces inside its container,
- * or on `API_HOST` when set (the crash test runs it on loopback).
+ * The API alone (docker-compose `api` service, cluster mode). Listens on `API_HOST` (loopback
+ * unless set; the compose file sets 0.0.0.0 inside its container).
  */
 import { Client, Connection } from '@temporalio/client';
-import { z } from 'zod';
 import { createApiApp } from '../api/app';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -17,7 +16,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: rt.temporalAddress });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApiApp({ ...rt, temporal, taskQueue: TASK_QUEUE, logger, rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE });
-  const host = z.string().min(1).default('0.0.0.0').parse(process.env.API_HOST);
+  const host = config.API_HOST;
   const server = app.listen(config.API_PORT, host, () => logger.info({ host, port: config.API_PORT }, 'API listening'));
   const stop = () => server.close(() => void Promise.all([connection.close(), rt.pool.end()]).then(() => process.exit(0)));
   process.on('SIGINT', stop);

@@ -21,6 +21,7 @@ import { startDevServer } from '../infra/dev-server';
 import { assertPortsFree, describeListenError, stackPortClaims } from '../infra/ports';
 import { ensurePrivateDir } from '../infra/private-files';
 import { resolveTemporalCli } from '../infra/temporal-binaries';
+import { installWorkerRuntime } from '../metrics/worker-runtime';
 import { TASK_QUEUE } from '../temporal/task-queue';
 import { createSubscriptionWorker } from '../temporal/worker';
 
@@ -31,9 +32,9 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-function listen(app: import('express').Express, port: number): Promise<Server> {
+function listen(app: import('express').Express, port: number, host = '127.0.0.1'): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, '127.0.0.1', () => resolve(server));
+    const server = app.listen(port, host, () => resolve(server));
     // Taken after the start-up check (a race): still a one-line "port … is already in use".
     server.once('error', (error) => reject(describeListenError(error, port)));
   });
@@ -113,11 +114,15 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     }
     urls.temporal = temporalAddress;
 
+    // Before the first connection: the SDK's Prometheus exporter when WORKER_METRICS_ADDRESS is set.
+    installWorkerRuntime({ logger });
     const workerConnection = await NativeConnection.connect({ address: temporalAddress });
     const worker: Worker = await createSubscriptionWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       activities: createActivities({ gateway, paymentMethods, payments, subscriptions }),
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
     const workerRun = worker.run();
     stops.push(async () => {
@@ -131,9 +136,9 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     stops.push(() => clientConnection.close());
     const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
     const api = createApiApp({ pool, plans, paymentMethods, subscriptions, payments, gateway, temporal, taskQueue: TASK_QUEUE, logger, rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE });
-    const apiServer = await listen(api, config.API_PORT);
+    const apiServer = await listen(api, config.API_PORT, config.API_HOST);
     stops.push(() => close(apiServer));
-    urls.api = `http://127.0.0.1:${config.API_PORT}`;
+    urls.api = `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}`;
     // Last, so a start that fails never creates (and loses) the key it would have printed.
     const apiKey = await ensureFirstApiKey(pool);
     return { urls, apiKey, stop };

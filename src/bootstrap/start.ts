@@ -1,18 +1,26 @@
-/** `npm start`: the whole system on embedded defaults; Ctrl-C stops everything it started. */
+/**
+ * `npm start`: the whole system on embedded defaults, in one process on the dev server.
+ * `npm run start:cluster` (`--cluster`): the same system on a PostgreSQL-backed Temporal server,
+ * with WORKERS worker processes (cluster-stack.ts). Ctrl-C stops everything either started.
+ */
 import type { FirstKeyOutcome } from '../auth/first-key';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { describeStartupFailure } from '../infra/startup-error';
+import { startClusterStack } from './cluster-stack';
 import { startStack } from './stack';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const stack = await startStack(config, logger);
+  const cluster = process.argv.includes('--cluster');
+  const stack = cluster ? await startClusterStack(config, logger) : await startStack(config, logger);
   const { urls, apiKey } = stack;
   const banner = [
     '',
-    '  Subscription orchestrator is running',
+    cluster
+      ? `  Subscription orchestrator is running in cluster mode (${config.WORKERS} workers, ${config.TEMPORAL_SHARDS} history shards, logs in ${config.dataDir}/logs)`
+      : '  Subscription orchestrator is running',
     `  API              ${urls.api}   (try: curl -H "Authorization: Bearer $API_KEY" ${urls.api}/v1/plans)`,
     apiKeyLine(apiKey),
     urls.temporalUi && `  Temporal Web UI  ${urls.temporalUi}`,

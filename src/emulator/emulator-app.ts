@@ -13,7 +13,7 @@ import { cardForNumber, luhnValid, maskCardNumber, TEST_CARDS, testCardByAuthKey
 export interface EmulatorOptions {
   secretKey: string;
   latencyMs?: number;
-  /** JSON file that keeps billing keys and payments across restarts. */
+  /** Journal file that keeps billing keys, payments and charges across restarts (see emulator-store.ts). */
   statePath?: string;
   mId?: string;
 }
@@ -121,7 +121,6 @@ export function createTossEmulator(options: EmulatorOptions) {
       card: { issuerCode: card.issuerCode, acquirerCode: card.issuerCode, number: masked, cardType: '신용', ownerType: '개인' },
     };
     store.billingKeys.set(authorization.billingKey, { authorization, card });
-    store.changed();
     return authorization;
   }
 
@@ -180,10 +179,8 @@ export function createTossEmulator(options: EmulatorOptions) {
       const existingKey = store.paymentKeyByOrderId.get(orderId);
       if (existingKey) return fail('DUPLICATED_ORDER_ID');
 
-      const record = (result: string, paymentKey: string | null) => {
-        store.charges.push({ orderId, customerKey, amount, currency, result, paymentKey, at: new Date().toISOString() });
-        store.changed();
-      };
+      const record = (result: string, paymentKey: string | null) =>
+        store.recordCharge({ orderId, customerKey, amount, currency, result, paymentKey, at: new Date().toISOString() });
       const outcome = store.nextScriptedOutcome(customerKey) ?? stored.card.chargeOutcome;
       if (outcome !== 'APPROVE') {
         record(outcome, null);
@@ -212,8 +209,8 @@ export function createTossEmulator(options: EmulatorOptions) {
         receipt: { url: `https://dashboard.tosspayments.com/receipt/emulator/${orderId}` },
         cancels: null,
       };
+      // Also indexes it by orderId.
       store.payments.set(payment.paymentKey, payment);
-      store.paymentKeyByOrderId.set(orderId, payment.paymentKey);
       record('DONE', payment.paymentKey);
       if (losingResponses) return fail('FAILED_INTERNAL_SYSTEM_PROCESSING', 'response lost after approval (incident)');
       if (stored.card.losesFirstResponse && !store.lostResponses.has(orderId)) {
@@ -266,7 +263,6 @@ export function createTossEmulator(options: EmulatorOptions) {
         ],
       };
       store.payments.set(payment.paymentKey, updated);
-      store.changed();
       return { status: 200, body: updated, ...(losingResponses ? { lostInTransit: 'response lost after the refund (incident)' } : {}) };
     }),
   );

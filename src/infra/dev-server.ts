@@ -15,6 +15,18 @@ export interface DevServer {
 
 const CLI_TYPES: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', BOOL: 'Bool', INT: 'Int', TEXT: 'Text', DOUBLE: 'Double' };
 
+/**
+ * What the benchmark showed matters on the dev server (docs/benchmarks.md; the README says what each
+ * trades): SQLite in WAL mode with `synchronous=normal` stops serialising every write behind an
+ * fsync (a power cut, not a crash, may lose the last moments), and eager activity execution hands a
+ * workflow task's charge activity straight back to the worker that scheduled it.
+ */
+export const DEV_SERVER_TUNING = [
+  '--sqlite-pragma', 'journal_mode=wal',
+  '--sqlite-pragma', 'synchronous=normal',
+  '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+];
+
 export async function startDevServer(opts: { cliPath: string; dataDir: string; port: number; uiPort: number; namespace: string }): Promise<DevServer> {
   // Private: 0700 folder, 0600 files (the SQLite database holds every workflow's history),
   // including files an earlier version left 0644.
@@ -30,6 +42,7 @@ export async function startDevServer(opts: { cliPath: string; dataDir: string; p
     '--namespace', opts.namespace,
     '--log-level', 'warn',
     ...searchAttributes,
+    ...DEV_SERVER_TUNING,
   ];
   const log = openSync(path.join(opts.dataDir, 'temporal-dev-server.log'), 'a', PRIVATE_FILE_MODE);
   // umask 077 in the child only, so that the files the server creates (temporal.sqlite and its

@@ -11,6 +11,10 @@ import path from 'node:path';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const TEST_SERVER_VERSION = '1.38.0';
+/** The server the CLI above embeds, as its own binaries for cluster mode (PostgreSQL persistence). */
+export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+/** The Web UI server the CLI above embeds, as its own binary for cluster mode. */
+export const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
 const SLF4J_NOP_VERSION = '1.7.36';
 
 const say = (msg: string) => process.stderr.write(`[temporal-binaries] ${msg}\n`);
@@ -112,4 +116,75 @@ export function resolveTestServer(): string | undefined {
   });
   say(`cached ${launcher}`);
   return launcher;
+}
+
+export interface TemporalServerBinaries {
+  server: string;
+  sqlTool: string;
+}
+
+/**
+ * The Temporal server and its SQL schema tool, for cluster mode: `TEMPORAL_SERVER_PATH` (the
+ * sql tool beside it) → `temporal-server` on PATH → cache → `go install` of both commands (about
+ * 6.5 min on two cores the first time). Renamed to the names Temporal's images use.
+ */
+export function resolveTemporalServer(): TemporalServerBinaries {
+  const explicit = process.env.TEMPORAL_SERVER_PATH;
+  if (explicit) {
+    const sqlTool = path.join(path.dirname(explicit), 'temporal-sql-tool');
+    for (const file of [explicit, sqlTool]) if (!existsSync(file)) throw new Error(`TEMPORAL_SERVER_PATH=${explicit}: ${file} does not exist`);
+    return { server: explicit, sqlTool };
+  }
+  const server = onPath('temporal-server');
+  const sqlTool = onPath('temporal-sql-tool');
+  if (server && sqlTool) return { server, sqlTool };
+  const dir = path.join(cacheRoot(), 'temporal-server', TEMPORAL_SERVER_VERSION);
+  const cached = { server: path.join(dir, 'temporal-server'), sqlTool: path.join(dir, 'temporal-sql-tool') };
+  if (existsSync(cached.server) && existsSync(cached.sqlTool)) return cached;
+  if (!hasTool('go')) throw new Error('cluster mode needs the Temporal server binaries: install Go >= 1.25 (they are built once) or set TEMPORAL_SERVER_PATH');
+  say(`building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with "go install" (first time only; about 6-7 minutes on two cores)...`);
+  buildIntoCache(dir, (tmp) => {
+    execFileSync(
+      'go',
+      ['install', '-v', `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`],
+      // -v names each package as it compiles: the progress of a long first build.
+      { env: { ...process.env, GOBIN: tmp, GOFLAGS: '-mod=mod' }, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    renameSync(path.join(tmp, 'server'), path.join(tmp, 'temporal-server'));
+    renameSync(path.join(tmp, 'sql'), path.join(tmp, 'temporal-sql-tool'));
+  });
+  say(`cached ${dir}`);
+  return cached;
+}
+
+/**
+ * The Temporal Web UI server for cluster mode (the dev server embeds its own): `TEMPORAL_UI_SERVER_PATH`
+ * → `temporal-ui-server` on PATH → cache → `go install` (a minute or two; the UI's assets ship in
+ * the Go module).
+ */
+export function resolveTemporalUiServer(): string | undefined {
+  const explicit = process.env.TEMPORAL_UI_SERVER_PATH;
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`TEMPORAL_UI_SERVER_PATH=${explicit} does not exist`);
+    return explicit;
+  }
+  const fromPath = onPath('temporal-ui-server');
+  if (fromPath) return fromPath;
+  const dir = path.join(cacheRoot(), 'temporal-ui-server', TEMPORAL_UI_SERVER_VERSION);
+  const cached = path.join(dir, 'temporal-ui-server');
+  if (existsSync(cached)) return cached;
+  if (!hasTool('go')) {
+    say('no Go toolchain: cluster mode runs without the Web UI (set TEMPORAL_UI_SERVER_PATH to add it)');
+    return undefined;
+  }
+  say(`building the Temporal UI server ${TEMPORAL_UI_SERVER_VERSION} with "go install" (first time only)...`);
+  buildIntoCache(dir, (tmp) => {
+    execFileSync('go', ['install', '-v', `github.com/temporalio/ui-server/v2/cmd/server@${TEMPORAL_UI_SERVER_VERSION}`], {
+      env: { ...process.env, GOBIN: tmp, GOFLAGS: '-mod=mod' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    renameSync(path.join(tmp, 'server'), path.join(tmp, 'temporal-ui-server'));
+  });
+  say(`cached ${cached}`);
+  return cached;
 }

@@ -59,7 +59,7 @@ afterAll(async () => {
 
 test('the route walk finds the whole API, nested routers included', () => {
   expect(routes.map(label)).toEqual(
-    expect.arrayContaining(['GET /healthz', 'GET /v1/plans', 'POST /v1/subscriptions', 'POST /v1/subscriptions/:id/cancel', 'POST /v1/payments/:paymentId/refund']),
+    expect.arrayContaining(['GET /healthz', 'GET /metrics', 'GET /v1/plans', 'POST /v1/subscriptions', 'POST /v1/subscriptions/:id/cancel', 'POST /v1/payments/:paymentId/refund']),
   );
   expect(routes.filter((r) => !isOpen(r)).length).toBeGreaterThanOrEqual(20);
 });

@@ -1,0 +1,77 @@
+/** The minimal workflow's storm on a server: the ceiling the product's storm is a ratio of. */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { percentile, pool, sleepMs } from './stats';
+import type { StormResult } from './storm';
+
+export async function runCeiling(opts: { address: string; n: number; latencyMs: number; workers: number; cached: number; workDir: string; log: (m: string) => void }): Promise<StormResult> {
+  const taskQueue = `bench-minimal-${Date.now().toString(36)}`;
+  const bundlePath = path.join(opts.workDir, 'minimal-bundle.js');
+  if (!existsSync(bundlePath)) {
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./minimal-workflow'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+    require('node:fs').writeFileSync(bundlePath, code);
+  }
+  const outFile = path.join(opts.workDir, `${taskQueue}.log`);
+  rmSync(outFile, { force: true });
+  const children = Array.from({ length: opts.workers }, () =>
+    spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'minimal-worker-main.ts'), opts.address, taskQueue, bundlePath, outFile, String(opts.latencyMs), String(opts.cached)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      cwd: path.resolve(__dirname, '..'),
+    }),
+  );
+  const connection = await Connection.connect({ address: opts.address });
+  const client = new Client({ connection });
+  try {
+    const ids = Array.from({ length: opts.n }, (_, i) => `${taskQueue}-${i}`);
+    // Starts are paced by the server; the due instant leaves room for all of them (measured on a pilot).
+    const pilot = Math.min(100, opts.n);
+    const t0 = Date.now();
+    const pilotIds = Array.from({ length: pilot }, (_, i) => `${taskQueue}-pilot-${i}`);
+    await pool(pilotIds, 32, (id) => client.workflow.start('minimalWorkflow', { workflowId: id, taskQueue, args: [id, Date.now() + 86_400_000] }));
+    const perStart = (Date.now() - t0) / pilot;
+    const dueAtMs = Date.now() + Math.ceil(opts.n * perStart * 1.5) + 15_000;
+    opts.log(`ceiling: ${opts.n} minimal workflows due at ${new Date(dueAtMs).toISOString()}`);
+    const startedAt = Date.now();
+    await pool(ids, 32, (id) => client.workflow.start('minimalWorkflow', { workflowId: id, taskQueue, args: [id, dueAtMs] }));
+    const startsPerSecond = opts.n / ((Date.now() - startedAt) / 1000);
+    if (Date.now() > dueAtMs) opts.log('ceiling: WARNING the starts ran past the due instant');
+    const deadline = dueAtMs + 120_000 + opts.n * 20;
+    let done = new Map<string, number[]>();
+    while (Date.now() < deadline) {
+      await sleepMs(1000);
+      done = readCompletions(outFile);
+      if (done.size >= opts.n && Date.now() > dueAtMs) break;
+    }
+    const firsts = ids.map((id) => done.get(id)?.[0]).filter((t): t is number => t !== undefined);
+    const lateness = firsts.map((t) => t - dueAtMs);
+    const lastMs = Math.max(...lateness);
+    return {
+      n: opts.n,
+      charged: firsts.length,
+      duplicates: [...done.values()].filter((times) => times.length > 1).length,
+      misses: opts.n - firsts.length,
+      seconds: lastMs / 1000,
+      perSecond: firsts.length / (lastMs / 1000),
+      latenessP50: percentile(lateness, 50) / 1000,
+      latenessP99: percentile(lateness, 99) / 1000,
+      createsPerSecond: startsPerSecond,
+    };
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await connection.close();
+  }
+}
+
+function readCompletions(file: string): Map<string, number[]> {
+  const map = new Map<string, number[]>();
+  if (!existsSync(file)) return map;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [id, at] = line.split(' ');
+    if (!id || !at) continue;
+    map.set(id, [...(map.get(id) ?? []), Number(at)]);
+  }
+  return map;
+}

@@ -1,0 +1,221 @@
+/**
+ * `npm run bench`: measures the product against the server's own ceiling and the cron loop it
+ * replaces, in one run, and writes the tables to docs/benchmarks.md (between its bench markers).
+ *
+ *   npm run bench                      full run (storms of 1k and 10k, memory at 10k/50k asleep)
+ *   npm run bench -- --quick           a smaller run of every part (minutes)
+ *   npm run bench -- --servers cluster --parts storm,api
+ *
+ * Everything runs on loopback, on fresh data directories under the system temp dir, removed after.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { startClusterStack, type RunningCluster } from '../src/bootstrap/cluster-stack';
+import { loadConfig } from '../src/config';
+import { PlansRepo } from '../src/db/plans-repo';
+import { TossPaymentsClient } from '../src/gateway/toss-payments-client';
+import { createLogger } from '../src/logger';
+import { TEST_PLANS } from '../test/support/test-plans';
+import { freePortBlock } from '../test/support/free-ports';
+import { runApiLatency, type LatencyRow } from './api-latency';
+import { runCeiling } from './ceiling';
+import { prepareCronCustomers, runCronLoop, type CronResult } from './cron-loop';
+import { addSleepers, measureWorkerRss, type MemoryPoint } from './memory';
+import { round, table } from './stats';
+import { runStorm, type StormResult } from './storm';
+import { runTimeSkipping, type TimeSkippingResult } from './time-skipping';
+
+type Server = 'dev' | 'cluster';
+type Part = 'storm' | 'cron' | 'api' | 'memory' | 'timeskip';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const servers = (flag('servers') ?? 'dev,cluster').split(',') as Server[];
+const parts = new Set((flag('parts') ?? 'storm,cron,api,memory,timeskip').split(',') as Part[]);
+const LATENCY_MS = 50;
+const STORM_SIZES = quick ? [300] : [1000, 10_000];
+const MEMORY_POINTS = quick ? [2000, 6000] : [10_000, 50_000];
+const CRON_RUN = quick ? 300 : 1000;
+const API_LEVELS = [1, 16, 64];
+const API_AMOUNT = (connections: number) => (quick ? 100 : connections === 1 ? 300 : 2000);
+const WORKERS: Record<Server, number> = { dev: 1, cluster: 2 };
+
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+interface ServerReport {
+  server: Server;
+  workers: number;
+  storms: { ceiling: StormResult; product: StormResult }[];
+  api: LatencyRow[];
+  memory: MemoryPoint[];
+}
+
+async function startServer(server: Server): Promise<{ stack: RunningCluster; dataDir: string; apiKey: string; emulatorUrl: string }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `bench-${server}-`));
+  const base = await freePortBlock(16);
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    EMBEDDED_PG_PORT: String(base),
+    TEMPORAL_PORT: String(base + 1),
+    TEMPORAL_UI_PORT: String(base + 11),
+    EMULATOR_PORT: String(base + 12),
+    API_PORT: String(base + 13),
+    WORKERS: String(WORKERS[server]),
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
+    LOG_LEVEL: 'warn',
+  });
+  log(`starting the ${server} stack (${WORKERS[server]} worker process${WORKERS[server] > 1 ? 'es' : ''}) in ${dataDir}`);
+  const stack = await startClusterStack(config, createLogger('warn'), { temporal: server, env: { EMULATOR_LATENCY_MS: String(LATENCY_MS), LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MINUTE: '1000000' } });
+  if (!stack.apiKey.created) throw new Error('a fresh bench database should have created its first API key');
+  // Plans the time-skipping run uses (test/support/test-plans.ts).
+  const db = new Pool({ connectionString: stack.databaseUrl, max: 1 });
+  await new PlansRepo(db).insertMissing(TEST_PLANS).finally(() => db.end());
+  return { stack, dataDir, apiKey: stack.apiKey.key, emulatorUrl: stack.urls.tossEmulator! };
+}
+
+async function benchServer(server: Server, cron: CronResult[]): Promise<{ report: ServerReport; timeSkipping?: TimeSkippingResult }> {
+  const { stack, dataDir, apiKey, emulatorUrl } = await startServer(server);
+  const target = { apiUrl: stack.urls.api!, apiKey, emulatorUrl, databaseUrl: stack.databaseUrl };
+  const report: ServerReport = { server, workers: WORKERS[server], storms: [], api: [], memory: [] };
+  let timeSkipping: TimeSkippingResult | undefined;
+  const cached = loadConfig().WORKER_MAX_CACHED_WORKFLOWS;
+  try {
+    if (parts.has('storm')) {
+      for (const n of STORM_SIZES) {
+        const ceiling = await runCeiling({ address: stack.temporalAddress, n, latencyMs: LATENCY_MS, workers: WORKERS[server], cached, workDir: dataDir, log });
+        log(`ceiling ${server} N=${n}: ${ceiling.perSecond.toFixed(1)}/s`);
+        const product = await runStorm(target, { n, planId: 'basic-monthly', label: `storm-${server}-${n}`, log });
+        log(`storm ${server} N=${n}: ${product.perSecond.toFixed(1)}/s, duplicates ${product.duplicates}, misses ${product.misses}`);
+        report.storms.push({ ceiling, product });
+      }
+    }
+    if (parts.has('cron') && cron.length === 0) {
+      const gateway = new TossPaymentsClient({ baseUrl: emulatorUrl, secretKey: loadConfig().EMULATOR_SECRET_KEY, timeoutMs: 30_000 });
+      const due = await prepareCronCustomers(gateway, `cron-${server}`, CRON_RUN);
+      log(`cron: sequential loop over ${due.length}`);
+      cron.push(await runCronLoop(gateway, due, 1));
+      // The product's gateway concurrency: activity slots per worker times workers.
+      const concurrency = 200 * WORKERS[server];
+      const dueConcurrent = await prepareCronCustomers(gateway, `cronc-${server}`, STORM_SIZES.at(-1)!);
+      log(`cron: concurrent loop over ${dueConcurrent.length} at ${concurrency}`);
+      cron.push(await runCronLoop(gateway, dueConcurrent, concurrency));
+    }
+    if (parts.has('api') && server === 'cluster') {
+      report.api = await runApiLatency(target, { levels: API_LEVELS, amount: API_AMOUNT, planId: 'basic-monthly', label: `api-${server}`, log });
+    }
+    if (parts.has('timeskip') && !process.env.TEST_DATABASE_URL) {
+      process.env.TEST_DATABASE_URL = stack.databaseUrl;
+      process.env.TEST_WORKFLOW_BUNDLE = path.join(dataDir, 'workflow-bundle.js');
+      log('time-skipping: ten years of monthly renewals');
+      timeSkipping = await runTimeSkipping();
+      delete process.env.TEST_DATABASE_URL;
+    }
+    if (parts.has('memory') && server === 'cluster') {
+      const plan = (await (await fetch(`${target.apiUrl}/v1/plans/basic-monthly`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as import('../src/domain/plans').Plan;
+      let have = 0;
+      for (const total of MEMORY_POINTS) {
+        log(`memory: starting sleepers up to ${total}`);
+        await addSleepers({ address: stack.temporalAddress, databaseUrl: stack.databaseUrl, plan, label: `mem-${server}`, from: have, to: total, log });
+        have = total;
+        const pids = stack.processes.workers.map((w) => w.pid()).filter((pid): pid is number => pid !== undefined);
+        report.memory.push({ asleep: total, rssMb: await measureWorkerRss(pids) });
+        log(`memory: ${total} asleep, workers' RSS ${report.memory.at(-1)!.rssMb.toFixed(0)} MB`);
+      }
+    }
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { report, timeSkipping };
+}
+
+function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeSkippingResult | undefined): string {
+  const cpus = os.cpus();
+  const out: string[] = [];
+  out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${os.type()} ${os.release()}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; gateway (emulator) latency ${LATENCY_MS} ms.`);
+  const stormRows: (string | number)[][] = [];
+  for (const r of reports) {
+    for (const { ceiling, product } of r.storms) {
+      const concurrency = 200 * r.workers;
+      const floor = (product.n * LATENCY_MS) / concurrency / 1000;
+      stormRows.push([
+        r.server,
+        product.n,
+        `${round(product.seconds)} s`,
+        round(product.perSecond),
+        `${round(product.latenessP50)} / ${round(product.latenessP99)} s`,
+        `${product.duplicates} / ${product.misses}`,
+        product.ledgerRows ?? '-',
+        round(ceiling.perSecond),
+        `**${round((100 * product.perSecond) / ceiling.perSecond, 0)}%**`,
+        round(product.perSecond / (1000 / LATENCY_MS), 1),
+        `${round(floor, 2)} s`,
+        round(product.createsPerSecond),
+      ]);
+    }
+  }
+  if (stormRows.length > 0) {
+    out.push('', '### Renewal storm', '', 'N subscriptions due at one instant; from that instant to the last charge, read from the gateway\'s own log. Ceiling = the minimal workflow (sleep → one 50 ms activity → sleep) on the same server in the same run. Sequential cron = N × 50 ms (20 charges/s).', '');
+    out.push(table(['server', 'N', 'due → last charge', 'charges/s', 'lateness p50 / p99', 'duplicates / misses', 'ledger rows', 'ceiling charges/s', 'product / ceiling', '× sequential cron', 'floor N×50ms/concurrency', 'creates/s before'], stormRows));
+  }
+  if (cron.length > 0) {
+    out.push('', '### The cron loop (seed 001), actually run', '');
+    out.push(table(['loop', 'N', 'concurrency', 'time', 'charges/s', 'failures'], cron.map((c) => [c.concurrency === 1 ? 'sequential' : 'concurrent', c.n, c.concurrency, `${round(c.seconds)} s`, round(c.perSecond), c.failures])));
+  }
+  const api = reports.flatMap((r) => r.api.map((row) => ({ ...row, server: r.server })));
+  if (api.length > 0) {
+    out.push('', '### API latency (autocannon)', '');
+    out.push(table(['server', 'route', 'connections', 'requests', 'p50', 'p99', 'req/s', 'non-2xx'], api.map((a) => [a.server, a.route, a.connections, a.requests, `${a.p50} ms`, `${a.p99} ms`, round(a.perSecond), a.non2xx])));
+  }
+  const memory = reports.flatMap((r) => r.memory.map((m) => ({ ...m, server: r.server, workers: r.workers })));
+  if (memory.length > 0) {
+    const first = memory[0]!;
+    out.push('', '### Worker memory with subscriptions asleep', '', `RSS summed over the worker processes; sticky cache ${loadConfig().WORKER_MAX_CACHED_WORKFLOWS} workflows per worker.`, '');
+    out.push(table(['server', 'workers', 'asleep', 'RSS', 'RSS / RSS at first point'], memory.map((m) => [m.server, m.workers, m.asleep, `${round(m.rssMb, 0)} MB`, round(m.rssMb / first.rssMb, 2)])));
+  }
+  if (timeSkipping) {
+    out.push('', '### Time-skipping', '');
+    out.push(table(['lifecycle', 'renewals', 'wall time', 'simulated years per wall second', 'charges at the gateway'], [['10 years monthly', timeSkipping.renewals, `${round(timeSkipping.wallSeconds)} s`, round(timeSkipping.simulatedYearsPerSecond, 2), timeSkipping.charged]]));
+  }
+  return out.join('\n');
+}
+
+const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
+const END = '<!-- bench:end -->';
+
+async function main(): Promise<void> {
+  const reports: ServerReport[] = [];
+  const cron: CronResult[] = [];
+  let timeSkipping: TimeSkippingResult | undefined;
+  for (const server of servers) {
+    const result = await benchServer(server, cron);
+    reports.push(result.report);
+    timeSkipping ??= result.timeSkipping;
+  }
+  const text = render(reports, cron, timeSkipping);
+  process.stdout.write(`${text}\n`);
+  const file = path.resolve(__dirname, '../docs/benchmarks.md');
+  const current = readFileSync(file, 'utf8');
+  const start = current.indexOf(BEGIN);
+  const end = current.indexOf(END);
+  if (start < 0 || end < 0) throw new Error(`docs/benchmarks.md has no ${BEGIN} … ${END} markers`);
+  writeFileSync(file, `${current.slice(0, start + BEGIN.length)}\n${text}\n${current.slice(end)}`);
+  log('written to docs/benchmarks.md');
+  const bad = reports.flatMap((r) => r.storms).filter(({ product }) => product.duplicates > 0 || product.misses > 0);
+  if (bad.length > 0) {
+    log('FAIL: a storm charged a subscription twice or not at all');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
