@@ -1,11 +1,14 @@
 import { createChargeActivity, type ChargeDeps } from './charge-activity';
 import { createChargeLookupActivity } from './charge-lookup-activity';
 import { createProjectionActivity } from './projection-activity';
+import { createReconciliationActivities } from './reconciliation-activity';
 import { createRefundActivity } from './refund-activity';
 import { createSettlePurchaseActivity } from './settle-purchase-activity';
+import type { Pool } from 'pg';
 import type { SubscriptionsRepo } from '../src/db/subscriptions-repo';
 
-export type ActivityDeps = ChargeDeps & { subscriptions: SubscriptionsRepo };
+/** `pool` serves the tables without a repository of their own in ChargeDeps (reconciliation). */
+export type ActivityDeps = ChargeDeps & { subscriptions: SubscriptionsRepo; pool: Pool };
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -14,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     projectSubscription: createProjectionActivity(deps.subscriptions),
     refundPayment: createRefundActivity(deps),
     settlePurchase: createSettlePurchaseActivity(deps),
+    ...createReconciliationActivities(deps),
   };
 }
 

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { percentile, pool, sleepMs } from './stats';
-import type { StormResult } from './storm';
+import { cpuByGroup, cpuSince } from './cpu';
+import { perCharge, type StormResult } from './storm';
 
 export async function runCeiling(opts: { address: string; n: number; latencyMs: number; workers: number; cached: number; workDir: string; log: (m: string) => void }): Promise<StormResult> {
   const taskQueue = `bench-minimal-${Date.now().toString(36)}`;
@@ -39,12 +40,15 @@ export async function runCeiling(opts: { address: string; n: number; latencyMs: 
     const startsPerSecond = opts.n / ((Date.now() - startedAt) / 1000);
     if (Date.now() > dueAtMs) opts.log('ceiling: WARNING the starts ran past the due instant');
     const deadline = dueAtMs + 120_000 + opts.n * 20;
+    await sleepMs(Math.max(0, dueAtMs - Date.now() - 500));
+    const cpuBefore = cpuByGroup();
     let done = new Map<string, number[]>();
     while (Date.now() < deadline) {
       await sleepMs(1000);
       done = readCompletions(outFile);
       if (done.size >= opts.n && Date.now() > dueAtMs) break;
     }
+    const cpu = cpuSince(cpuBefore);
     const firsts = ids.map((id) => done.get(id)?.[0]).filter((t): t is number => t !== undefined);
     const lateness = firsts.map((t) => t - dueAtMs);
     const lastMs = Math.max(...lateness);
@@ -58,6 +62,7 @@ export async function runCeiling(opts: { address: string; n: number; latencyMs: 
       latenessP50: percentile(lateness, 50) / 1000,
       latenessP99: percentile(lateness, 99) / 1000,
       createsPerSecond: startsPerSecond,
+      cpuMsPerCharge: perCharge(cpu, firsts.length),
     };
   } finally {
     for (const child of children) child.kill('SIGTERM');

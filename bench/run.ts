@@ -72,7 +72,12 @@ async function startServer(server: Server): Promise<{ stack: RunningCluster; dat
     LOG_LEVEL: 'warn',
   });
   log(`starting the ${server} stack (${WORKERS[server]} worker process${WORKERS[server] > 1 ? 'es' : ''}) in ${dataDir}`);
-  const stack = await startClusterStack(config, createLogger('warn'), { temporal: server, env: { EMULATOR_LATENCY_MS: String(LATENCY_MS), LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MINUTE: '1000000' } });
+  const stack = await startClusterStack(config, createLogger('warn'), {
+    temporal: server,
+    env: { EMULATOR_LATENCY_MS: String(LATENCY_MS), LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MINUTE: '1000000' },
+    // BENCH_PROFILE_DIR: each worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+    ...(process.env.BENCH_PROFILE_DIR ? { workerNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] } : {}),
+  });
   if (!stack.apiKey.created) throw new Error('a fresh bench database should have created its first API key');
   // Plans the time-skipping run uses (test/support/test-plans.ts).
   const db = new Pool({ connectionString: stack.databaseUrl, max: 1 });
@@ -129,10 +134,13 @@ async function benchServer(server: Server, cron: CronResult[]): Promise<{ report
         log(`memory: ${total} asleep, workers' RSS ${report.memory.at(-1)!.rssMb.toFixed(0)} MB`);
       }
     }
-  } finally {
+  } catch (error) {
+    log(`${server}: failed; its logs are kept in ${dataDir}/logs`);
     await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
+  await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
   return { report, timeSkipping };
 }
 
@@ -164,6 +172,20 @@ function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeS
   if (stormRows.length > 0) {
     out.push('', '### Renewal storm', '', 'N subscriptions due at one instant; from that instant to the last charge, read from the gateway\'s own log. Ceiling = the minimal workflow (sleep → one 50 ms activity → sleep) on the same server in the same run. Sequential cron = N × 50 ms (20 charges/s).', '');
     out.push(table(['server', 'N', 'due → last charge', 'charges/s', 'lateness p50 / p99', 'duplicates / misses', 'ledger rows', 'ceiling charges/s', 'product / ceiling', '× sequential cron', 'floor N×50ms/concurrency', 'creates/s before'], stormRows));
+  }
+  const cpuRows: (string | number)[][] = [];
+  for (const r of reports) {
+    for (const { ceiling, product } of r.storms) {
+      for (const [what, result] of [['ceiling', ceiling], ['product', product]] as const) {
+        const groups = Object.entries(result.cpuMsPerCharge).filter(([group]) => group !== 'bench driver' && group !== 'web ui');
+        const total = groups.reduce((sum, [, ms]) => sum + ms, 0);
+        cpuRows.push([r.server, result.n, what, groups.map(([group, ms]) => `${group} ${ms}`).join(', '), round(total)]);
+      }
+    }
+  }
+  if (cpuRows.length > 0) {
+    out.push('', '### Where the CPU goes', '', 'CPU milliseconds per charge during the storm, by process group (from /proc; the benchmark driver itself left out). On two cores, 2,000 CPU ms per second is all there is.', '');
+    out.push(table(['server', 'N', 'run', 'CPU ms per charge by component', 'total'], cpuRows));
   }
   if (cron.length > 0) {
     out.push('', '### The cron loop (seed 001), actually run', '');

@@ -5,6 +5,7 @@
  * whether any subscription was charged twice or not at all.
  */
 import { Pool } from 'pg';
+import { cpuByGroup, cpuSince } from './cpu';
 import { percentile, pool, sleepMs } from './stats';
 
 export interface StormResult {
@@ -20,6 +21,8 @@ export interface StormResult {
   /** How fast the N subscriptions (or workflows) were created beforehand. */
   createsPerSecond: number;
   ledgerRows?: number;
+  /** CPU milliseconds per charge, by component, from the due instant until everything settled. */
+  cpuMsPerCharge: Record<string, number>;
 }
 
 interface ChargeRecord {
@@ -58,9 +61,10 @@ export async function registerCards(target: ApiTarget, customers: string[], conc
   });
 }
 
-export async function runStorm(target: ApiTarget, opts: { n: number; planId: string; label: string; log: (m: string) => void }): Promise<StormResult> {
+/** N customers with a card each and a subscription each, all due at one instant (returned). */
+export async function createDueSubscriptions(target: ApiTarget, opts: { n: number; planId: string; label: string; log: (m: string) => void }): Promise<{ customers: string[]; dueAtMs: number; createsPerSecond: number }> {
   const customers = Array.from({ length: opts.n }, (_, i) => `${opts.label}-${i}`);
-  opts.log(`storm: registering ${opts.n} cards`);
+  opts.log(`${opts.label}: registering ${opts.n} cards`);
   const cards = await registerCards(target, customers);
   // Pilot: how fast creates go, so the common start leaves room for all of them.
   const pilot = Math.min(50, opts.n);
@@ -73,42 +77,79 @@ export async function runStorm(target: ApiTarget, opts: { n: number; planId: str
   const perCreate = (Date.now() - t0) / pilot;
   const dueAtMs = Date.now() + Math.ceil(opts.n * perCreate * 1.5) + 15_000;
   const startAt = new Date(dueAtMs).toISOString();
-  opts.log(`storm: creating ${opts.n} subscriptions due at ${startAt}`);
+  opts.log(`${opts.label}: creating ${opts.n} subscriptions due at ${startAt}`);
   const createdAt = Date.now();
+  let retries = 0;
   await pool(customers, 32, async (customerKey, i) => {
-    const { status, body } = await api(target, 'POST', '/v1/subscriptions', { customerKey, planId: opts.planId, paymentMethodId: cards[i], startAt, trial: false }, `storm-${customerKey}`);
-    if (status !== 201) throw new Error(`create for ${customerKey}: HTTP ${status} ${JSON.stringify(body)}`);
+    // As a client should: a 5xx or a 409 (the same key still in progress) is sent again with the same key.
+    for (let attempt = 1; ; attempt++) {
+      const { status, body } = await api(target, 'POST', '/v1/subscriptions', { customerKey, planId: opts.planId, paymentMethodId: cards[i], startAt, trial: false }, `storm-${customerKey}`);
+      if (status === 201) return;
+      if ((status >= 500 || status === 409) && attempt < 6) {
+        retries++;
+        opts.log(`${opts.label}: create for ${customerKey} answered ${status} (${JSON.stringify(body).slice(0, 200)}); sending it again`);
+        await sleepMs(500 * attempt);
+        continue;
+      }
+      throw new Error(`create for ${customerKey}: HTTP ${status} ${JSON.stringify(body)}`);
+    }
   });
+  if (retries > 0) opts.log(`${opts.label}: ${retries} creates were sent again`);
   const createsPerSecond = opts.n / ((Date.now() - createdAt) / 1000);
-  if (Date.now() > dueAtMs) opts.log('storm: WARNING the creates ran past the due instant');
-  opts.log(`storm: ${opts.n} created (${createsPerSecond.toFixed(1)}/s); waiting for the due instant`);
+  if (Date.now() > dueAtMs) opts.log(`${opts.label}: WARNING the creates ran past the due instant`);
+  return { customers, dueAtMs, createsPerSecond };
+}
 
+export interface Settlement {
+  /** Approved charges at the gateway, by customer (times in ms). */
+  charges: Map<string, number[]>;
+  ledgerRows: number;
+  /** Subscriptions whose projection shows exactly the one paid cycle. */
+  projectedPaid: number;
+}
+
+/** What the gateway, the ledger and the projection say about these customers now. */
+export async function settlementOf(target: ApiTarget, customers: string[], label: string): Promise<Settlement> {
   const mine = new Set(customers);
-  const deadline = dueAtMs + 180_000 + opts.n * 50;
-  let records: ChargeRecord[] = [];
-  while (Date.now() < deadline) {
-    await sleepMs(2000);
-    if (Date.now() < dueAtMs) continue;
-    const all = (await (await fetch(`${target.emulatorUrl}/emulator/charges`)).json()) as ChargeRecord[];
-    records = all.filter((c) => mine.has(c.customerKey) && c.result === 'DONE');
-    if (new Set(records.map((r) => r.customerKey)).size >= opts.n) break;
-  }
-  const byCustomer = new Map<string, number[]>();
-  for (const r of records) byCustomer.set(r.customerKey, [...(byCustomer.get(r.customerKey) ?? []), Date.parse(r.at)]);
-  const firsts = [...byCustomer.values()].map((times) => Math.min(...times));
-  const lateness = firsts.map((t) => t - dueAtMs);
-  const last = Math.max(...lateness);
+  const all = (await (await fetch(`${target.emulatorUrl}/emulator/charges`)).json()) as ChargeRecord[];
+  const charges = new Map<string, number[]>();
+  for (const r of all) if (mine.has(r.customerKey) && r.result === 'DONE') charges.set(r.customerKey, [...(charges.get(r.customerKey) ?? []), Date.parse(r.at)]);
   const db = new Pool({ connectionString: target.databaseUrl, max: 1 });
-  let ledgerRows: number;
   try {
-    const { rows } = await db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM payments WHERE customer_key LIKE $1`,
-      [`${opts.label}-%`],
+    const ledger = await db.query<{ n: string }>('SELECT count(*) AS n FROM payments WHERE customer_key LIKE $1', [`${label}-%`]);
+    const projected = await db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM subscriptions WHERE customer_key LIKE $1 AND (snapshot->'counters'->>'paidCycles')::int = 1",
+      [`${label}-%`],
     );
-    ledgerRows = Number(rows[0]!.n);
+    return { charges, ledgerRows: Number(ledger.rows[0]!.n), projectedPaid: Number(projected.rows[0]!.n) };
   } finally {
     await db.end();
   }
+}
+
+/** Polls until every customer is charged exactly once in all three places, or the deadline. */
+export async function waitForSettlement(target: ApiTarget, customers: string[], label: string, deadlineMs: number): Promise<{ settlement: Settlement; settledAtMs: number | null }> {
+  let settlement = await settlementOf(target, customers, label);
+  while (Date.now() < deadlineMs) {
+    const settled = settlement.charges.size === customers.length && settlement.ledgerRows === customers.length && settlement.projectedPaid === customers.length;
+    if (settled) return { settlement, settledAtMs: Date.now() };
+    await sleepMs(1000);
+    settlement = await settlementOf(target, customers, label);
+  }
+  return { settlement, settledAtMs: null };
+}
+
+export async function runStorm(target: ApiTarget, opts: { n: number; planId: string; label: string; log: (m: string) => void }): Promise<StormResult> {
+  const { customers, dueAtMs, createsPerSecond } = await createDueSubscriptions(target, opts);
+  opts.log(`storm: ${opts.n} created (${createsPerSecond.toFixed(1)}/s); waiting for the due instant`);
+  await sleepMs(Math.max(0, dueAtMs - Date.now() - 500));
+  const cpuBefore = cpuByGroup();
+  const { settlement } = await waitForSettlement(target, customers, opts.label, dueAtMs + 180_000 + opts.n * 50);
+  const cpu = cpuSince(cpuBefore);
+  const byCustomer = settlement.charges;
+  const firsts = [...byCustomer.values()].map((times) => Math.min(...times));
+  const lateness = firsts.map((t) => t - dueAtMs);
+  const last = Math.max(...lateness);
   return {
     n: opts.n,
     charged: byCustomer.size,
@@ -119,6 +160,11 @@ export async function runStorm(target: ApiTarget, opts: { n: number; planId: str
     latenessP50: percentile(lateness, 50) / 1000,
     latenessP99: percentile(lateness, 99) / 1000,
     createsPerSecond,
-    ledgerRows,
+    ledgerRows: settlement.ledgerRows,
+    cpuMsPerCharge: perCharge(cpu, byCustomer.size),
   };
+}
+
+export function perCharge(cpu: Map<string, number>, charges: number): Record<string, number> {
+  return Object.fromEntries([...cpu].filter(([, ms]) => ms > 0).map(([group, ms]) => [group, Math.round((10 * ms) / Math.max(1, charges)) / 10]));
 }

@@ -1,1 +1,2 @@
 export { subscriptionWorkflow } from './subscription-workflow';
+export { reconciliationWorkflow } from './reconciliation-workflow';

@@ -587,8 +587,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   }
 
   for (;;) {
-    await condition(() => !turn.isLocked());
-    await publish();
+    // Awaited only when needed: every promise a workflow creates costs a stack trace in the SDK's
+    // promise hook, the largest share of a renewal's worker CPU (docs/benchmarks.md).
+    if (turn.isLocked()) await condition(() => !turn.isLocked());
+    if (s.version !== publishedVersion) await publish();
     // Operations may take their turn while the projection runs: publish their result before deciding.
     if (turn.isLocked() || s.version !== publishedVersion) continue;
     // An ended subscription stays open until every unconfirmed charge and refund is settled: no money is left behind.

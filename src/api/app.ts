@@ -14,6 +14,7 @@ import { metricsRoutes } from './routes/metrics';
 import { paymentMethodRoutes } from './routes/payment-methods';
 import { paymentRoutes } from './routes/payments';
 import { planRoutes } from './routes/plans';
+import { reconciliationRoutes } from './routes/reconciliation';
 import { schedulePreviewRoutes } from './routes/schedule-preview';
 import { subscriptionOperationRoutes } from './routes/subscription-operations';
 import { subscriptionRoutes } from './routes/subscriptions';
@@ -33,7 +34,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(requireJsonBodies());
   app.use(express.json({ limit: '64kb' }));
   app.use(metricsRoutes(metrics));
-  for (const routes of [planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes]) {
+  for (const routes of [planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes, reconciliationRoutes]) {
     app.use(routes(deps));
   }
   app.use((req, res) => sendProblem(res, new HttpProblem(404, 'route-not-found', `no route ${req.method} ${req.path}`)));

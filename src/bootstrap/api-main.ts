@@ -7,6 +7,7 @@ import { createApiApp } from '../api/app';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { TASK_QUEUE } from '../temporal/task-queue';
+import { ensureReconciliationSchedule } from '../temporal/reconciliation-schedule';
 import { connectRuntime } from './runtime-deps';
 
 async function main(): Promise<void> {
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   const rt = await connectRuntime(config);
   const connection = await Connection.connect({ address: rt.temporalAddress });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // The daily ledger-versus-gateway check (docs/reconciliation.md); idempotent across processes.
+  await ensureReconciliationSchedule(temporal, { taskQueue: TASK_QUEUE }).catch((e: Error) => logger.warn({ err: e.message }, 'daily reconciliation schedule not ensured'));
   const app = createApiApp({ ...rt, temporal, taskQueue: TASK_QUEUE, logger, rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE });
   const host = config.API_HOST;
   const server = app.listen(config.API_PORT, host, () => logger.info({ host, port: config.API_PORT }, 'API listening'));

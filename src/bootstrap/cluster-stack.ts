@@ -35,6 +35,8 @@ export interface ClusterStackOptions {
   temporal?: 'cluster' | 'dev';
   /** Extra environment for every app process (e.g. `EMULATOR_LATENCY_MS` for the benchmark). */
   env?: NodeJS.ProcessEnv;
+  /** Extra Node options for the worker processes only (e.g. `--cpu-prof` to profile them). */
+  workerNodeArgs?: string[];
 }
 
 export interface RunningCluster {
@@ -43,6 +45,8 @@ export interface RunningCluster {
   temporalAddress: string;
   apiKey: FirstKeyOutcome;
   processes: { workers: SupervisedProcess[]; api: SupervisedProcess; emulator?: SupervisedProcess };
+  /** Stops and starts again what this start runs itself (the chaos suite's faults); absent when external. */
+  restart: { postgres?: () => Promise<void>; temporal?: () => Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -61,6 +65,7 @@ function claims(config: Config, mode: 'cluster' | 'dev'): PortClaim[] {
 export async function startClusterStack(config: Config, logger: Logger, options: ClusterStackOptions = {}): Promise<RunningCluster> {
   const mode = options.temporal ?? 'cluster';
   const stops: (() => Promise<void>)[] = [];
+  const restart: RunningCluster['restart'] = {};
   const urls: Record<string, string> = {};
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((e: Error) => logger.warn({ err: e.message }, 'shutdown step failed'));
@@ -75,15 +80,21 @@ export async function startClusterStack(config: Config, logger: Logger, options:
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       logger.info('starting embedded PostgreSQL');
-      const db = await startEmbeddedPostgres({
-        dataDir: path.join(config.dataDir, 'postgres'),
-        port: config.EMBEDDED_PG_PORT,
-        portSetting: 'EMBEDDED_PG_PORT',
-        database: 'subscriptions',
-        privateParent: true,
-        log: (msg) => logger.warn(msg),
-      });
-      stops.push(db.stop);
+      const startPostgres = () =>
+        startEmbeddedPostgres({
+          dataDir: path.join(config.dataDir, 'postgres'),
+          port: config.EMBEDDED_PG_PORT,
+          portSetting: 'EMBEDDED_PG_PORT',
+          database: 'subscriptions',
+          privateParent: true,
+          log: (msg) => logger.warn(msg),
+        });
+      let db = await startPostgres();
+      stops.push(() => db.stop());
+      restart.postgres = async () => {
+        await db.stop();
+        db = await startPostgres();
+      };
       databaseUrl = db.url;
       for (const note of db.notes) logger.warn({ postgresDataDir: db.dataDir }, note);
     }
@@ -106,15 +117,21 @@ export async function startClusterStack(config: Config, logger: Logger, options:
       if (mode === 'cluster') {
         const pg = new URL(databaseUrl);
         logger.info({ shards: config.TEMPORAL_SHARDS }, 'starting the Temporal server (PostgreSQL persistence)');
-        const server = await startClusterServer({
-          binaries: resolveTemporalServer(),
-          dataDir: path.join(config.dataDir, 'temporal-cluster'),
-          postgres: { host: pg.hostname, port: Number(pg.port || 5432), user: decodeURIComponent(pg.username), password: decodeURIComponent(pg.password) },
-          port: config.TEMPORAL_PORT,
-          shards: config.TEMPORAL_SHARDS,
-          namespace: config.TEMPORAL_NAMESPACE,
-        });
-        stops.push(server.stop);
+        const startServer = () =>
+          startClusterServer({
+            binaries: resolveTemporalServer(),
+            dataDir: path.join(config.dataDir, 'temporal-cluster'),
+            postgres: { host: pg.hostname, port: Number(pg.port || 5432), user: decodeURIComponent(pg.username), password: decodeURIComponent(pg.password) },
+            port: config.TEMPORAL_PORT,
+            shards: config.TEMPORAL_SHARDS,
+            namespace: config.TEMPORAL_NAMESPACE,
+          });
+        let server = await startServer();
+        stops.push(() => server.stop());
+        restart.temporal = async () => {
+          await server.stop();
+          server = await startServer();
+        };
         temporalAddress = server.address;
         const uiBinary = resolveTemporalUiServer();
         if (uiBinary) {
@@ -133,7 +150,7 @@ export async function startClusterStack(config: Config, logger: Logger, options:
     }
     urls.temporal = temporalAddress;
 
-    const node = (entry: string) => ({ command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'src/bootstrap', entry)], cwd: ROOT });
+    const node = (entry: string, nodeArgs: string[] = []) => ({ command: process.execPath, args: [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/bootstrap', entry)], cwd: ROOT });
     const appEnv: NodeJS.ProcessEnv = {
       ...process.env,
       ...options.env,
@@ -167,7 +184,7 @@ export async function startClusterStack(config: Config, logger: Logger, options:
     // One bundle for every worker, built from this checkout (never a stale one from elsewhere).
     const bundlePath = config.WORKFLOW_BUNDLE ?? (await writeWorkflowBundle(path.join(config.dataDir, 'workflow-bundle.js')));
     const workers = Array.from({ length: config.WORKERS }, (_, i) =>
-      superviseProcess({ name: `worker-${i + 1}`, ...node('worker-main.ts'), env: { ...appEnv, WORKFLOW_BUNDLE: bundlePath, WORKER_INDEX: String(i) }, logPath: path.join(logDir, `worker-${i + 1}.log`) }),
+      superviseProcess({ name: `worker-${i + 1}`, ...node('worker-main.ts', options.workerNodeArgs), env: { ...appEnv, WORKFLOW_BUNDLE: bundlePath, WORKER_INDEX: String(i) }, logPath: path.join(logDir, `worker-${i + 1}.log`) }),
     );
     for (const worker of workers) stops.push(worker.stop);
 
@@ -177,7 +194,7 @@ export async function startClusterStack(config: Config, logger: Logger, options:
     urls.api = `http://${host}:${config.API_PORT}`;
     await waitFor(`${urls.api}/healthz`, 'the API', path.join(logDir, 'api.log'));
     await waitForPollers(temporalAddress, config.TEMPORAL_NAMESPACE, config.WORKERS, logDir);
-    return { urls, databaseUrl, temporalAddress, apiKey, processes: { workers, api, emulator }, stop };
+    return { urls, databaseUrl, temporalAddress, apiKey, processes: { workers, api, emulator }, restart, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -24,6 +24,7 @@ import { resolveTemporalCli } from '../infra/temporal-binaries';
 import { installWorkerRuntime } from '../metrics/worker-runtime';
 import { TASK_QUEUE } from '../temporal/task-queue';
 import { createSubscriptionWorker } from '../temporal/worker';
+import { ensureReconciliationSchedule } from '../temporal/reconciliation-schedule';
 
 export interface RunningStack {
   urls: Record<string, string>;
@@ -120,7 +121,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     const worker: Worker = await createSubscriptionWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
-      activities: createActivities({ gateway, paymentMethods, payments, subscriptions }),
+      activities: createActivities({ gateway, paymentMethods, payments, subscriptions, pool }),
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
@@ -135,6 +136,8 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     const clientConnection = await Connection.connect({ address: temporalAddress });
     stops.push(() => clientConnection.close());
     const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    // The daily ledger-versus-gateway check (docs/reconciliation.md); idempotent across processes.
+    await ensureReconciliationSchedule(temporal, { taskQueue: TASK_QUEUE }).catch((e: Error) => logger.warn({ err: e.message }, 'daily reconciliation schedule not ensured'));
     const api = createApiApp({ pool, plans, paymentMethods, subscriptions, payments, gateway, temporal, taskQueue: TASK_QUEUE, logger, rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE });
     const apiServer = await listen(api, config.API_PORT, config.API_HOST);
     stops.push(() => close(apiServer));

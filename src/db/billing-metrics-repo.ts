@@ -41,6 +41,8 @@ export interface BillingFigures {
   blocked: number;
   /** Monthly recurring revenue: see MRR_SQL. */
   mrr: AmountByCurrency[];
+  /** Daily reconciliation (docs/reconciliation.md): open mismatches per kind, reconciled days per status of their run. */
+  reconciliation?: { openMismatches: { kind: string; count: number }[]; days: { status: string; count: number }[] };
 }
 
 const CHARGE_ATTEMPTS_SQL = `
@@ -91,6 +93,12 @@ const MRR_SQL = `
    WHERE s.entitled
    GROUP BY 1`;
 
+// An order found in several days' runs (an unconfirmed order is reported every day) counts once per kind.
+const RECONCILIATION_MISMATCHES_SQL = `
+  SELECT kind, count(DISTINCT order_id) AS count FROM reconciliation_mismatches WHERE resolved_at IS NULL GROUP BY kind`;
+
+const RECONCILIATION_DAYS_SQL = `SELECT status, count(*) AS count FROM reconciliation_runs GROUP BY status`;
+
 export class BillingMetricsRepo {
   constructor(private readonly pool: Pool) {}
 
@@ -108,6 +116,8 @@ export class BillingMetricsRepo {
       const byStatus = await client.query<{ status: string; count: number }>(BY_STATUS_SQL);
       const dunning = await client.query<{ in_grace_period: number; on_hold: number; retry_pending: number; blocked: number }>(DUNNING_SQL);
       const mrr = await client.query<AmountByCurrency>(MRR_SQL);
+      const mismatches = await client.query<{ kind: string; count: number }>(RECONCILIATION_MISMATCHES_SQL);
+      const days = await client.query<{ status: string; count: number }>(RECONCILIATION_DAYS_SQL);
       const d = dunning.rows[0]!;
       return {
         chargeAttempts: attempts.rows.map((r) => ({ approved: r.approved, failureCode: r.failure_code, count: r.count })),
@@ -117,6 +127,7 @@ export class BillingMetricsRepo {
         dunning: { inGracePeriod: d.in_grace_period, onHold: d.on_hold, retryPending: d.retry_pending },
         blocked: d.blocked,
         mrr: mrr.rows,
+        reconciliation: { openMismatches: mismatches.rows, days: days.rows },
       };
     });
   }

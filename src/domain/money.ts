@@ -48,12 +48,15 @@ export function vatBreakdown(totalAmount: number, taxFreeAmount = 0): VatBreakdo
 }
 
 /** `₩19,900`, `$2.00`, `£1.25` — for summaries and receipts, never for arithmetic. */
+/** One formatter per currency: building an Intl.NumberFormat costs far more than using one (docs/benchmarks.md). */
+const formatters = new Map<Currency, Intl.NumberFormat>();
+
 export function formatMoney(amount: number, currency: Currency): string {
   const exponent = CURRENCY_EXPONENTS[currency];
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency,
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-  }).format(amount / 10 ** exponent);
+  let formatter = formatters.get(currency);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent });
+    formatters.set(currency, formatter);
+  }
+  return formatter.format(amount / 10 ** exponent);
 }

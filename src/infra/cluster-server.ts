@@ -8,6 +8,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { Client } from 'pg';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_KEYS } from '../temporal/search-attributes';
@@ -142,6 +143,24 @@ async function prepareSchemas(opts: ClusterServerOptions): Promise<void> {
       if (!/already exists|schema_version/i.test(error.message)) throw error;
     });
     await tool(database, ['update-schema', '--schema-name', schemaName]);
+  }
+  await tuneDatabases(opts.postgres);
+}
+
+/**
+ * Temporal's own databases commit without waiting for the disk flush (`synchronous_commit = off`;
+ * docs/benchmarks.md measured what it buys). A PostgreSQL crash may lose the last fraction of a
+ * second of Temporal's writes, never corrupt them: Temporal then runs those steps again, and a charge
+ * run again is answered by Toss's idempotency on its deterministic order id. The app's ledger keeps
+ * the default (every commit durable).
+ */
+async function tuneDatabases(postgres: ClusterPostgres): Promise<void> {
+  const client = new Client({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: 'postgres' });
+  await client.connect();
+  try {
+    for (const database of Object.values(TEMPORAL_DATABASES)) await client.query(`ALTER DATABASE "${database}" SET synchronous_commit = off`);
+  } finally {
+    await client.end();
   }
 }
 

@@ -14,6 +14,7 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BillingFigures } from '../db/billing-metrics-repo';
+import { MISMATCH_KINDS, RUN_STATUSES } from '../db/reconciliation-repo';
 import { SUBSCRIPTION_STATUSES } from '../domain/subscription-status';
 import { classifyTossError } from '../gateway/error-classification';
 import { METRIC_PREFIX } from './prefix';
@@ -151,6 +152,34 @@ export function registerBillingMetrics(registry: Registry, options: { figures: (
       const figures = await current();
       this.reset();
       for (const { currency, amount } of figures?.mrr ?? []) this.set({ currency }, amount);
+    },
+  });
+
+  new Gauge({
+    name: `${METRIC_PREFIX}reconciliation_mismatches`,
+    help: 'Open mismatches daily reconciliation found between the ledger and the gateway, by kind (each order once per kind, whichever days reported it); all 0 when clean (docs/reconciliation.md)',
+    labelNames: ['kind'],
+    registers,
+    async collect() {
+      const figures = await current();
+      this.reset();
+      if (!figures?.reconciliation) return;
+      for (const kind of MISMATCH_KINDS) this.set({ kind }, 0);
+      for (const { kind, count } of figures.reconciliation.openMismatches) this.set({ kind }, count);
+    },
+  });
+
+  new Gauge({
+    name: `${METRIC_PREFIX}reconciliation_days`,
+    help: 'Reconciled days by the status of their latest run: running, completed, failed',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      const figures = await current();
+      this.reset();
+      if (!figures?.reconciliation) return;
+      for (const status of RUN_STATUSES) this.set({ status }, 0);
+      for (const { status, count } of figures.reconciliation.days) this.set({ status }, count);
     },
   });
 }

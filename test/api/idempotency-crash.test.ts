@@ -47,7 +47,7 @@ beforeAll(async () => {
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE, // the API process starts workflows on the default queue (its own dev server here)
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: createActivities({ gateway: parts.gateway, ...parts.repos, paymentMethods }),
+    activities: createActivities({ gateway: parts.gateway, ...parts.repos, paymentMethods, pool: parts.pool }),
   });
   running = worker.run();
   apiKey = (await createTestApiKey(parts.pool)).key;

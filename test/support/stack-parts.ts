@@ -31,7 +31,7 @@ export async function startParts() {
     payments: new PaymentsRepo(pool),
     subscriptions: new SubscriptionsRepo(pool),
   };
-  const activities = createActivities({ gateway, ...repos });
+  const activities = createActivities({ gateway, ...repos, pool });
   let seq = 0;
   return {
     emulator,
