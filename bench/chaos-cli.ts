@@ -5,6 +5,7 @@
  *   npm run chaos                    N = 200 per scenario
  *   npm run chaos -- --n 40          smaller (the CI version runs in npm test)
  *   npm run chaos -- --only worker,api
+ *   --no-docs leaves docs/benchmarks.md alone; --json prints the results as one JSON line last
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
   const current = readFileSync(file, 'utf8');
   const start = current.indexOf(BEGIN);
   const end = current.indexOf(END);
-  if (start >= 0 && end >= 0) writeFileSync(file, `${current.slice(0, start + BEGIN.length)}\n${text}\n${current.slice(end)}`);
+  if (!args.includes('--no-docs') && start >= 0 && end >= 0) writeFileSync(file, `${current.slice(0, start + BEGIN.length)}\n${text}\n${current.slice(end)}`);
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(results)}\n`);
   if (results.some((r) => !r.pass)) {
     log('FAIL: a scenario charged someone twice, missed someone, or did not settle');
     process.exitCode = 1;

@@ -157,7 +157,7 @@ export async function runChaos(opts: { n: number; settleWithinMs: number; log: (
   opts.log(`starting a cluster-mode stack in ${dataDir}`);
   const stack = await startClusterStack(config, createLogger('warn'), { temporal: 'cluster', env: { EMULATOR_LATENCY_MS: String(LATENCY_MS) } });
   if (!stack.apiKey.created) throw new Error('a fresh chaos database should have created its first API key');
-  const target: ApiTarget = { apiUrl: stack.urls.api!, apiKey: stack.apiKey.key, emulatorUrl: stack.urls.tossEmulator!, databaseUrl: stack.databaseUrl };
+  const target: ApiTarget = { apiUrl: stack.urls.api!, temporalAddress: stack.temporalAddress, apiKey: stack.apiKey.key, emulatorUrl: stack.urls.tossEmulator!, databaseUrl: stack.databaseUrl };
   const results: ChaosResult[] = [];
   let failed = false;
   try {
