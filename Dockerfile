@@ -5,6 +5,8 @@
 FROM node:22-bookworm-slim
 
 ENV NODE_ENV=production
+# A container listens on all its interfaces (the API defaults to loopback outside one).
+ENV API_HOST=0.0.0.0
 WORKDIR /app
 
 # Dependencies first, so source changes reuse this layer. Only runtime dependencies are installed:

@@ -4,9 +4,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { percentile, pool, sleepMs } from './stats';
+import { pool, sleepMs } from './stats';
 import { cpuByGroup, cpuSince } from './cpu';
-import { perCharge, type StormResult } from './storm';
+import { stormResultOf, type StormResult } from './storm';
 
 export async function runCeiling(opts: { address: string; n: number; latencyMs: number; workers: number; cached: number; workDir: string; log: (m: string) => void }): Promise<StormResult> {
   const taskQueue = `bench-minimal-${Date.now().toString(36)}`;
@@ -49,21 +49,9 @@ export async function runCeiling(opts: { address: string; n: number; latencyMs: 
       if (done.size >= opts.n && Date.now() > dueAtMs) break;
     }
     const cpu = cpuSince(cpuBefore);
-    const firsts = ids.map((id) => done.get(id)?.[0]).filter((t): t is number => t !== undefined);
-    const lateness = firsts.map((t) => t - dueAtMs);
-    const lastMs = Math.max(...lateness);
-    return {
-      n: opts.n,
-      charged: firsts.length,
-      duplicates: [...done.values()].filter((times) => times.length > 1).length,
-      misses: opts.n - firsts.length,
-      seconds: lastMs / 1000,
-      perSecond: firsts.length / (lastMs / 1000),
-      latenessP50: percentile(lateness, 50) / 1000,
-      latenessP99: percentile(lateness, 99) / 1000,
-      createsPerSecond: startsPerSecond,
-      cpuMsPerCharge: perCharge(cpu, firsts.length),
-    };
+    const wanted = new Set(ids);
+    const mine = new Map([...done].filter(([id]) => wanted.has(id)));
+    return { ...stormResultOf(opts.n, mine, dueAtMs, cpu), createsPerSecond: startsPerSecond };
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await connection.close();

@@ -8,9 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startClusterStack, type RunningCluster } from '../src/bootstrap/cluster-stack';
-import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
-import { freePortBlock } from '../test/support/free-ports';
+import { benchStackConfig, stopOnSignal } from './bench-config';
 import { round, sleepMs, table } from './stats';
 import { api, createDueSubscriptions, registerCards, waitForSettlement, type ApiTarget, type Settlement } from './storm';
 
@@ -140,22 +139,10 @@ async function apiKillScenario(ctx: { stack: RunningCluster; target: ApiTarget; 
 
 export async function runChaos(opts: { n: number; settleWithinMs: number; log: (m: string) => void; only?: string[] }): Promise<ChaosResult[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chaos-'));
-  const base = await freePortBlock(16);
-  const config = loadConfig({
-    ...process.env,
-    DATA_DIR: dataDir,
-    EMBEDDED_PG_PORT: String(base),
-    TEMPORAL_PORT: String(base + 1),
-    TEMPORAL_UI_PORT: String(base + 11),
-    EMULATOR_PORT: String(base + 12),
-    API_PORT: String(base + 13),
-    WORKERS: '2',
-    TEMPORAL_SHARDS: '4',
-    API_RATE_LIMIT_PER_MINUTE: '1000000',
-    LOG_LEVEL: 'warn',
-  });
+  const config = await benchStackConfig(dataDir, { WORKERS: '2', TEMPORAL_SHARDS: '4' });
   opts.log(`starting a cluster-mode stack in ${dataDir}`);
   const stack = await startClusterStack(config, createLogger('warn'), { temporal: 'cluster', env: { EMULATOR_LATENCY_MS: String(LATENCY_MS) } });
+  const unregister = stopOnSignal(stack.stop);
   if (!stack.apiKey.created) throw new Error('a fresh chaos database should have created its first API key');
   const target: ApiTarget = { apiUrl: stack.urls.api!, temporalAddress: stack.temporalAddress, apiKey: stack.apiKey.key, emulatorUrl: stack.urls.tossEmulator!, databaseUrl: stack.databaseUrl };
   const results: ChaosResult[] = [];
@@ -179,6 +166,7 @@ export async function runChaos(opts: { n: number; settleWithinMs: number; log: (
     failed = true;
     throw error;
   } finally {
+    unregister();
     await stack.stop();
     if (failed) opts.log(`logs kept in ${dataDir}/logs`);
     else rmSync(dataDir, { recursive: true, force: true });

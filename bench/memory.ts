@@ -16,10 +16,11 @@ export interface MemoryPoint {
 }
 
 /**
- * Starts sleepers directly through Temporal (the API's create adds nothing a sleeper keeps in
+ * Starts sleepers directly through Temporal, all on one registered card (the projection's foreign
+ * key needs a real payment method; nothing is charged before their start) (the API's create adds nothing a sleeper keeps in
  * memory, and tens of thousands of creates through it would dominate the run) until `total` exist.
  */
-export async function addSleepers(opts: { address: string; databaseUrl: string; plan: Plan; label: string; from: number; to: number; log: (m: string) => void }): Promise<void> {
+export async function addSleepers(opts: { address: string; databaseUrl: string; plan: Plan; paymentMethodId: string; label: string; from: number; to: number; log: (m: string) => void }): Promise<void> {
   const connection = await Connection.connect({ address: opts.address });
   const client = new Client({ connection });
   const startAtMs = Date.now() + 30 * 86_400_000;
@@ -31,7 +32,7 @@ export async function addSleepers(opts: { address: string; databaseUrl: string; 
       await client.workflow.start(subscriptionWorkflow, {
         workflowId: workflowIdFor(subscriptionId),
         taskQueue: TASK_QUEUE,
-        args: [{ create: { subscriptionId, customerKey: `${opts.label}-${i}`, plan: opts.plan, paymentMethodId: `pm_${opts.label}_${i}`, timeZone: 'Asia/Seoul', withTrial: false, startAtMs } }],
+        args: [{ create: { subscriptionId, customerKey: `${opts.label}-${i}`, plan: opts.plan, paymentMethodId: opts.paymentMethodId, timeZone: 'Asia/Seoul', withTrial: false, startAtMs } }],
       });
       if (++done % 5000 === 0) opts.log(`memory: ${opts.from + done} sleepers started`);
     });
@@ -41,9 +42,12 @@ export async function addSleepers(opts: { address: string; databaseUrl: string; 
   // Asleep = its first workflow task ran and wrote the projection.
   const db = new Pool({ connectionString: opts.databaseUrl, max: 1 });
   try {
+    // Bounded: a projection that cannot be written (it is retried every 10 minutes) must not hang the run.
+    const deadline = Date.now() + 600_000;
     for (;;) {
       const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM subscriptions WHERE customer_key LIKE $1', [`${opts.label}-%`]);
       if (Number(rows[0]!.n) >= opts.to) break;
+      if (Date.now() > deadline) throw new Error(`only ${rows[0]!.n} of ${opts.to} sleepers projected after 10 minutes; see the worker logs`);
       await sleepMs(2000);
     }
   } finally {

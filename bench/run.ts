@@ -18,16 +18,19 @@ import { PlansRepo } from '../src/db/plans-repo';
 import { TossPaymentsClient } from '../src/gateway/toss-payments-client';
 import { createLogger } from '../src/logger';
 import { TEST_PLANS } from '../test/support/test-plans';
-import { freePortBlock } from '../test/support/free-ports';
 import { runApiLatency, type LatencyRow } from './api-latency';
+import { benchStackConfig, stopOnSignal } from './bench-config';
 import { runCeiling } from './ceiling';
 import { prepareCronCustomers, runCronLoop, type CronResult } from './cron-loop';
 import { addSleepers, measureWorkerRss, type MemoryPoint } from './memory';
 import { round, table } from './stats';
-import { runStorm, type StormResult } from './storm';
+import { registerCards, runStorm, type StormResult } from './storm';
 import { runTimeSkipping, type TimeSkippingResult } from './time-skipping';
 
 type Server = 'dev' | 'cluster';
+/** Parts that failed: reported, and the run exits non-zero, but what did run is still written. */
+const partFailures: string[] = [];
+let timeSkippingDone = false;
 type Part = 'storm' | 'cron' | 'api' | 'memory' | 'timeskip';
 
 const args = process.argv.slice(2);
@@ -58,19 +61,7 @@ interface ServerReport {
 
 async function startServer(server: Server): Promise<{ stack: RunningCluster; dataDir: string; apiKey: string; emulatorUrl: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `bench-${server}-`));
-  const base = await freePortBlock(16);
-  const config = loadConfig({
-    ...process.env,
-    DATA_DIR: dataDir,
-    EMBEDDED_PG_PORT: String(base),
-    TEMPORAL_PORT: String(base + 1),
-    TEMPORAL_UI_PORT: String(base + 11),
-    EMULATOR_PORT: String(base + 12),
-    API_PORT: String(base + 13),
-    WORKERS: String(WORKERS[server]),
-    API_RATE_LIMIT_PER_MINUTE: '1000000',
-    LOG_LEVEL: 'warn',
-  });
+  const config = await benchStackConfig(dataDir, { WORKERS: String(WORKERS[server]) });
   log(`starting the ${server} stack (${WORKERS[server]} worker process${WORKERS[server] > 1 ? 'es' : ''}) in ${dataDir}`);
   const stack = await startClusterStack(config, createLogger('warn'), {
     temporal: server,
@@ -78,31 +69,46 @@ async function startServer(server: Server): Promise<{ stack: RunningCluster; dat
     // BENCH_PROFILE_DIR: each worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
     ...(process.env.BENCH_PROFILE_DIR ? { workerNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] } : {}),
   });
+  const unregister = stopOnSignal(stack.stop);
+  const stop = async () => {
+    unregister();
+    await stack.stop();
+  };
   if (!stack.apiKey.created) throw new Error('a fresh bench database should have created its first API key');
   // Plans the time-skipping run uses (test/support/test-plans.ts).
   const db = new Pool({ connectionString: stack.databaseUrl, max: 1 });
   await new PlansRepo(db).insertMissing(TEST_PLANS).finally(() => db.end());
-  return { stack, dataDir, apiKey: stack.apiKey.key, emulatorUrl: stack.urls.tossEmulator! };
+  return { stack: { ...stack, stop }, dataDir, apiKey: stack.apiKey.key, emulatorUrl: stack.urls.tossEmulator! };
 }
 
-async function benchServer(server: Server, cron: CronResult[]): Promise<{ report: ServerReport; timeSkipping?: TimeSkippingResult }> {
+async function benchServer(server: Server, cron: CronResult[]): Promise<void> {
   const { stack, dataDir, apiKey, emulatorUrl } = await startServer(server);
   const target = { apiUrl: stack.urls.api!, temporalAddress: stack.temporalAddress, apiKey, emulatorUrl, databaseUrl: stack.databaseUrl };
   const report: ServerReport = { server, workers: WORKERS[server], storms: [], api: [], memory: [] };
-  let timeSkipping: TimeSkippingResult | undefined;
+  reports.push(report);
   const cached = loadConfig().WORKER_MAX_CACHED_WORKFLOWS;
+  /** A part that fails is reported and the others still run and are written. */
+  const part = async (name: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      log(`${server} ${name}: FAILED ${(error as Error).stack ?? (error as Error).message}`);
+      partFailures.push(`${server} ${name}`);
+    }
+    writeResults();
+  };
   try {
     if (parts.has('storm')) {
-      for (const n of STORM_SIZES) {
+      for (const n of STORM_SIZES) await part(`storm N=${n}`, async () => {
         const ceiling = await runCeiling({ address: stack.temporalAddress, n, latencyMs: LATENCY_MS, workers: WORKERS[server], cached, workDir: dataDir, log });
         log(`ceiling ${server} N=${n}: ${ceiling.perSecond.toFixed(1)}/s`);
         // Up to 2,000 through the API (its create rate is in the table); larger storms start their workflows directly.
         const product = await runStorm(target, { n, planId: 'basic-monthly', label: `storm-${server}-${n}`, log, direct: n > 2000 });
         log(`storm ${server} N=${n}: ${product.perSecond.toFixed(1)}/s, duplicates ${product.duplicates}, misses ${product.misses}`);
         report.storms.push({ ceiling, product });
-      }
+      });
     }
-    if (parts.has('cron') && cron.length === 0) {
+    if (parts.has('cron') && cron.length === 0) await part('cron', async () => {
       const gateway = new TossPaymentsClient({ baseUrl: emulatorUrl, secretKey: loadConfig().EMULATOR_SECRET_KEY, timeoutMs: 30_000 });
       const due = await prepareCronCustomers(gateway, `cron-${server}`, CRON_RUN);
       log(`cron: sequential loop over ${due.length}`);
@@ -112,29 +118,31 @@ async function benchServer(server: Server, cron: CronResult[]): Promise<{ report
       const dueConcurrent = await prepareCronCustomers(gateway, `cronc-${server}`, STORM_SIZES.at(-1)!);
       log(`cron: concurrent loop over ${dueConcurrent.length} at ${concurrency}`);
       cron.push(await runCronLoop(gateway, dueConcurrent, concurrency));
-    }
-    if (parts.has('api') && server === 'cluster') {
+    });
+    if (parts.has('api') && server === 'cluster') await part('api', async () => {
       report.api = await runApiLatency(target, { levels: API_LEVELS, amount: API_AMOUNT, planId: 'basic-monthly', label: `api-${server}`, log });
-    }
-    if (parts.has('timeskip') && !process.env.TEST_DATABASE_URL) {
+    });
+    if (parts.has('timeskip') && !timeSkippingDone) await part('time-skipping', async () => {
+      timeSkippingDone = true;
       process.env.TEST_DATABASE_URL = stack.databaseUrl;
       process.env.TEST_WORKFLOW_BUNDLE = path.join(dataDir, 'workflow-bundle.js');
       log('time-skipping: ten years of monthly renewals');
       timeSkipping = await runTimeSkipping();
       delete process.env.TEST_DATABASE_URL;
-    }
-    if (parts.has('memory') && server === 'cluster') {
+    });
+    if (parts.has('memory') && server === 'cluster') await part('memory', async () => {
       const plan = (await (await fetch(`${target.apiUrl}/v1/plans/basic-monthly`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as import('../src/domain/plans').Plan;
+      const [paymentMethodId] = await registerCards(target, [`mem-${server}-card`]);
       let have = 0;
       for (const total of MEMORY_POINTS) {
         log(`memory: starting sleepers up to ${total}`);
-        await addSleepers({ address: stack.temporalAddress, databaseUrl: stack.databaseUrl, plan, label: `mem-${server}`, from: have, to: total, log });
+        await addSleepers({ address: stack.temporalAddress, databaseUrl: stack.databaseUrl, plan, paymentMethodId: paymentMethodId!, label: `mem-${server}`, from: have, to: total, log });
         have = total;
         const pids = stack.processes.workers.map((w) => w.pid()).filter((pid): pid is number => pid !== undefined);
         report.memory.push({ asleep: total, rssMb: await measureWorkerRss(pids) });
         log(`memory: ${total} asleep, workers' RSS ${report.memory.at(-1)!.rssMb.toFixed(0)} MB`);
       }
-    }
+    });
   } catch (error) {
     log(`${server}: failed; its logs are kept in ${dataDir}/logs`);
     await stack.stop();
@@ -142,13 +150,12 @@ async function benchServer(server: Server, cron: CronResult[]): Promise<{ report
   }
   await stack.stop();
   rmSync(dataDir, { recursive: true, force: true });
-  return { report, timeSkipping };
 }
 
 function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeSkippingResult | undefined): string {
   const cpus = os.cpus();
   const out: string[] = [];
-  out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${os.type()} ${os.release()}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; gateway (emulator) latency ${LATENCY_MS} ms.`);
+  out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${os.type()} ${os.release()}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; gateway (emulator) latency ${LATENCY_MS} ms; cluster Temporal databases commit ${loadConfig().TEMPORAL_DB_ASYNC_COMMIT ? 'asynchronously (TEMPORAL_DB_ASYNC_COMMIT=true)' : 'durably'}.`);
   const stormRows: (string | number)[][] = [];
   for (const r of reports) {
     for (const { ceiling, product } of r.storms) {
@@ -213,24 +220,30 @@ function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeS
 const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
 const END = '<!-- bench:end -->';
 
-async function main(): Promise<void> {
-  const reports: ServerReport[] = [];
-  const cron: CronResult[] = [];
-  let timeSkipping: TimeSkippingResult | undefined;
-  for (const server of servers) {
-    const result = await benchServer(server, cron);
-    reports.push(result.report);
-    timeSkipping ??= result.timeSkipping;
-  }
+const reports: ServerReport[] = [];
+const cron: CronResult[] = [];
+let timeSkipping: TimeSkippingResult | undefined;
+
+/** Writes what has been measured so far: after every part, so a run cut short keeps its numbers. */
+function writeResults(): string {
   const text = render(reports, cron, timeSkipping);
-  process.stdout.write(`${text}\n`);
   const file = path.resolve(__dirname, '../docs/benchmarks.md');
   const current = readFileSync(file, 'utf8');
   const start = current.indexOf(BEGIN);
   const end = current.indexOf(END);
   if (start < 0 || end < 0) throw new Error(`docs/benchmarks.md has no ${BEGIN} … ${END} markers`);
   writeFileSync(file, `${current.slice(0, start + BEGIN.length)}\n${text}\n${current.slice(end)}`);
+  return text;
+}
+
+async function main(): Promise<void> {
+  for (const server of servers) await benchServer(server, cron);
+  process.stdout.write(`${writeResults()}\n`);
   log('written to docs/benchmarks.md');
+  if (partFailures.length > 0) {
+    log(`FAIL: these parts did not complete: ${partFailures.join(', ')}`);
+    process.exitCode = 1;
+  }
   const bad = reports.flatMap((r) => r.storms).filter(({ product }) => product.duplicates > 0 || product.misses > 0);
   if (bad.length > 0) {
     log('FAIL: a storm charged a subscription twice or not at all');

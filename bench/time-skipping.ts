@@ -3,6 +3,7 @@
  * every 12 cycles) on the Java time-skipping server with the real activities, as the decade test
  * runs it (workflows/subscription-decade.test.ts).
  */
+import { resolveTestServer } from '../src/infra/temporal-binaries';
 import { createTimeSkippingHarness } from '../test/support/workflow-harness';
 import { stateQuery } from '../workflows/messages';
 import type { SubscriptionSnapshot } from '../src/domain/subscription';
@@ -16,6 +17,9 @@ export interface TimeSkippingResult {
 
 /** Needs TEST_DATABASE_URL (plans of test/support/test-plans.ts present) and TEST_WORKFLOW_BUNDLE. */
 export async function runTimeSkipping(): Promise<TimeSkippingResult> {
+  // The cached Java test server, as the tests resolve it (the SDK's own download needs internet).
+  const testServer = process.env.TEMPORAL_TEST_SERVER_PATH ?? resolveTestServer();
+  if (testServer) process.env.TEMPORAL_TEST_SERVER_PATH = testServer;
   const h = await createTimeSkippingHarness();
   try {
     const customerKey = h.customerKey('bench-decade');

@@ -34,6 +34,8 @@ const schema = z.object({
   WORKERS: z.coerce.number().int().min(1).max(16).default(2),
   /** Set by cluster mode for its worker processes (metrics port offset). */
   WORKER_INDEX: z.coerce.number().int().min(0).max(64).default(0),
+  /** Cluster mode: Temporal's databases commit asynchronously (faster; see the README for what it risks). */
+  TEMPORAL_DB_ASYNC_COMMIT: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   TEMPORAL_SHARDS: z.coerce.number().int().min(1).max(1024).default(8),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

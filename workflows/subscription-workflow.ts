@@ -12,6 +12,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -123,6 +124,18 @@ const { chargeSubscription } = proxyActivities<SubscriptionActivities>({
  * shape of the minimal workflow the benchmark measures (docs/benchmarks.md). Its retries are short and
  * stay in the task; after them the projection is written again later (PROJECTION_RETRY_MS).
  */
+/** Runs started before the projection became a local activity keep the activity (see `LOCAL_PROJECTION`). */
+const { projectSubscription: projectSubscriptionActivity } = proxyActivities<SubscriptionActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/**
+ * The patch that brought the local projection, the awaits skipped at the loop's top and the task
+ * boundary before continue-as-new: runs recorded before it replay the old path until their next run.
+ */
+export const LOCAL_PROJECTION = 'projection-local-activity';
+
 const { projectSubscription } = proxyLocalActivities<SubscriptionActivities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
@@ -168,6 +181,7 @@ function asFailure(error: unknown): unknown {
 }
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
+  const localProjection = patched(LOCAL_PROJECTION);
   let s: SubscriptionState = input.state ? withStateDefaults(input.state) : newSubscription(input.create, Date.now());
   /** Bumped by every accepted change: wakes the main loop to re-plan its timer. */
   let messages = 0;
@@ -444,7 +458,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       { key: EntitledKey, value: isEntitled(s.status) },
     ]);
     try {
-      await projectSubscription.executeWithOptions({ summary: `project ${s.status} v${s.version}` }, [snapshot()]);
+      const summary = `project ${s.status} v${s.version}`;
+      if (localProjection) await projectSubscription.executeWithOptions({ summary }, [snapshot()]);
+      else await projectSubscriptionActivity.executeWithOptions({ summary }, [snapshot()]);
       projectionRetryAtMs = null;
     } catch (error) {
       // The projection is a read model: a failure there must never fail the subscription itself.
@@ -575,22 +591,27 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     }
   }
 
-  /** Before a run closes: in-flight updates (a refund, say) answer, and their result is published. */
-  /** False when a handler waits for a charge: the loop must run it before the run can close. */
+  /**
+   * Before a run closes: in-flight updates (a refund, say) answer, and their result is published.
+   * False when the run must not close yet: a handler waits for a charge the loop has to run, or a
+   * projection just ran (the loop takes a task boundary again first).
+   */
   async function drain(): Promise<boolean> {
     for (;;) {
       await condition(() => (allHandlersFinished() && !turn.isLocked()) || waitingForCharge > 0);
       if (waitingForCharge > 0) return false;
       if (s.version === publishedVersion) return true;
       await publish();
+      // Messages sent while that projection ran arrive only at the next task: not closing in this one.
+      if (localProjection) return false;
     }
   }
 
   for (;;) {
     // Awaited only when needed: every promise a workflow creates costs a stack trace in the SDK's
     // promise hook, the largest share of a renewal's worker CPU (docs/benchmarks.md).
-    if (turn.isLocked()) await condition(() => !turn.isLocked());
-    if (s.version !== publishedVersion) await publish();
+    if (!localProjection || turn.isLocked()) await condition(() => !turn.isLocked());
+    if (!localProjection || s.version !== publishedVersion) await publish();
     // Operations may take their turn while the projection runs: publish their result before deciding.
     if (turn.isLocked() || s.version !== publishedVersion) continue;
     // An ended subscription stays open until every unconfirmed charge and refund is settled: no money is left behind.
@@ -598,7 +619,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     if ((cyclesThisRun >= CYCLES_PER_RUN || workflowInfo().continueAsNewSuggested) && waitingForCharge === 0) {
       // Messages sent while the last projection (a local activity) ran reach the run only at the
       // next workflow task: take one task boundary before deciding to close the run.
-      await sleep(1);
+      if (localProjection) await sleep(1);
       if (await drain()) return continueAsNew<typeof subscriptionWorkflow>({ create: input.create, state: s });
       continue;
     }

@@ -15,7 +15,6 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { PlansRepo } from '../db/plans-repo';
 import { SEED_PLANS } from '../db/seed-plans';
-import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { loadOrCreateEncryptionKey } from '../db/encryption-key';
 import { startClusterServer, clusterPorts } from '../infra/cluster-server';
 import { startDevServer } from '../infra/dev-server';
@@ -26,6 +25,7 @@ import { superviseProcess, type SupervisedProcess } from '../infra/supervised-pr
 import { resolveTemporalCli, resolveTemporalServer, resolveTemporalUiServer } from '../infra/temporal-binaries';
 import { startUiServer } from '../infra/ui-server';
 import { TASK_QUEUE } from '../temporal/task-queue';
+import { startAppPostgres } from './app-postgres';
 import { writeWorkflowBundle } from '../temporal/workflow-bundle';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -80,15 +80,7 @@ export async function startClusterStack(config: Config, logger: Logger, options:
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       logger.info('starting embedded PostgreSQL');
-      const startPostgres = () =>
-        startEmbeddedPostgres({
-          dataDir: path.join(config.dataDir, 'postgres'),
-          port: config.EMBEDDED_PG_PORT,
-          portSetting: 'EMBEDDED_PG_PORT',
-          database: 'subscriptions',
-          privateParent: true,
-          log: (msg) => logger.warn(msg),
-        });
+      const startPostgres = () => startAppPostgres(config, logger);
       let db = await startPostgres();
       stops.push(() => db.stop());
       restart.postgres = async () => {
@@ -96,7 +88,6 @@ export async function startClusterStack(config: Config, logger: Logger, options:
         db = await startPostgres();
       };
       databaseUrl = db.url;
-      for (const note of db.notes) logger.warn({ postgresDataDir: db.dataDir }, note);
     }
     urls.postgres = databaseUrl.replace(/\/\/[^@]*@/, '//');
     // Migrations and the first key once, here, before any app process starts.
@@ -125,6 +116,7 @@ export async function startClusterStack(config: Config, logger: Logger, options:
             port: config.TEMPORAL_PORT,
             shards: config.TEMPORAL_SHARDS,
             namespace: config.TEMPORAL_NAMESPACE,
+            asyncCommit: config.TEMPORAL_DB_ASYNC_COMMIT,
           });
         let server = await startServer();
         stops.push(() => server.stop());
@@ -182,7 +174,7 @@ export async function startClusterStack(config: Config, logger: Logger, options:
     }
 
     // One bundle for every worker, built from this checkout (never a stale one from elsewhere).
-    const bundlePath = config.WORKFLOW_BUNDLE ?? (await writeWorkflowBundle(path.join(config.dataDir, 'workflow-bundle.js')));
+    const bundlePath = await writeWorkflowBundle(path.join(config.dataDir, 'workflow-bundle.js'));
     const workers = Array.from({ length: config.WORKERS }, (_, i) =>
       superviseProcess({ name: `worker-${i + 1}`, ...node('worker-main.ts', options.workerNodeArgs), env: { ...appEnv, WORKFLOW_BUNDLE: bundlePath, WORKER_INDEX: String(i) }, logPath: path.join(logDir, `worker-${i + 1}.log`) }),
     );

@@ -13,7 +13,6 @@ import { createApiApp } from '../api/app';
 import type { Config } from '../config';
 import { ensureFirstApiKey, type FirstKeyOutcome } from '../auth/first-key';
 import { openDatabase } from '../db/database';
-import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { loadOrCreateEncryptionKey } from '../db/encryption-key';
 import { createTossEmulator } from '../emulator/emulator-app';
 import { TossPaymentsClient } from '../gateway/toss-payments-client';
@@ -24,6 +23,7 @@ import { resolveTemporalCli } from '../infra/temporal-binaries';
 import { installWorkerRuntime } from '../metrics/worker-runtime';
 import { TASK_QUEUE } from '../temporal/task-queue';
 import { createSubscriptionWorker } from '../temporal/worker';
+import { startAppPostgres } from './app-postgres';
 import { ensureReconciliationSchedule } from '../temporal/reconciliation-schedule';
 
 export interface RunningStack {
@@ -57,18 +57,9 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       logger.info('starting embedded PostgreSQL');
-      const db = await startEmbeddedPostgres({
-        dataDir: path.join(config.dataDir, 'postgres'),
-        port: config.EMBEDDED_PG_PORT,
-        portSetting: 'EMBEDDED_PG_PORT',
-        database: 'subscriptions',
-        privateParent: true,
-        log: (msg) => logger.warn(msg),
-      });
+      const db = await startAppPostgres(config, logger);
       stops.push(db.stop);
       databaseUrl = db.url;
-      // As root, where the cluster had to go so that the postgres user can reach it.
-      for (const note of db.notes) logger.warn({ postgresDataDir: db.dataDir }, note);
     }
     urls.postgres = databaseUrl.replace(/\/\/[^@]*@/, '//');
     const { pool, plans, paymentMethods, payments, subscriptions } = await openDatabase(databaseUrl, {

@@ -53,6 +53,7 @@ export const RELOCATION_ROOT = '/var/lib/subscription-orchestrator';
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 const INIT_TIMEOUT_MS = 120_000;
+const MAX_CONNECTIONS = 300;
 const START_TIMEOUT_MS = 60_000;
 
 interface Account {
@@ -197,7 +198,8 @@ async function initdb(binaries: Binaries, dataDir: string, account: Account | un
  * own words. However this process ends, the server is told to stop (fast shutdown) with it.
  */
 async function startServer(binaries: Binaries, dataDir: string, port: number, account: Account | undefined, output: ServerOutput): Promise<{ stop(): Promise<void> }> {
-  const child = run(binaries.postgres, ['-D', dataDir, '-p', String(port)], account, output);
+  // Cluster mode's Temporal services, workers and API each keep a pool: room for all of them.
+  const child = run(binaries.postgres, ['-D', dataDir, '-p', String(port), '-c', `max_connections=${MAX_CONNECTIONS}`], account, output);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const running = () => child.exitCode === null && child.signalCode === null;
   const stopOnExit = () => {

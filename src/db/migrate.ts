@@ -46,8 +46,10 @@ export async function ensureDatabase(databaseUrl: string, log: (msg: string) => 
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     log(`created database ${name}`);
   } catch (error) {
-    // 42P04 duplicate_database: another process created it first.
-    if ((error as { code?: string }).code !== '42P04') throw error;
+    // Another process created it first: 42P04 duplicate_database, or 23505 unique_violation on
+    // pg_database when both CREATE DATABASE statements ran at the same moment.
+    const code = (error as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw error;
   } finally {
     await admin.end();
   }

@@ -37,6 +37,8 @@ export interface ClusterServerOptions {
   namespace: string;
   /** Days a closed workflow's history is kept. */
   retentionDays?: number;
+  /** Temporal's databases commit without waiting for the disk (see `setCommitMode`). */
+  asyncCommit?: boolean;
 }
 
 export interface ClusterServer {
@@ -98,7 +100,8 @@ function serverConfig(opts: ClusterServerOptions, dynamicConfigPath: string) {
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
       numHistoryShards: opts.shards,
-      datastores: { 'postgres-default': store(TEMPORAL_DATABASES.main, 20), 'postgres-visibility': store(TEMPORAL_DATABASES.visibility, 10) },
+      // Per service (four in this process): 4 × (12 + 4) connections of the embedded PostgreSQL's 300.
+      datastores: { 'postgres-default': store(TEMPORAL_DATABASES.main, 12), 'postgres-visibility': store(TEMPORAL_DATABASES.visibility, 4) },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
     services: {
@@ -144,21 +147,25 @@ async function prepareSchemas(opts: ClusterServerOptions): Promise<void> {
     });
     await tool(database, ['update-schema', '--schema-name', schemaName]);
   }
-  await tuneDatabases(opts.postgres);
+  await setCommitMode(opts.postgres, opts.asyncCommit ?? false);
 }
 
 /**
- * Temporal's own databases commit without waiting for the disk flush (`synchronous_commit = off`;
- * docs/benchmarks.md measured what it buys). A PostgreSQL crash may lose the last fraction of a
- * second of Temporal's writes, never corrupt them: Temporal then runs those steps again, and a charge
- * run again is answered by Toss's idempotency on its deterministic order id. The app's ledger keeps
- * the default (every commit durable).
+ * `TEMPORAL_DB_ASYNC_COMMIT`: Temporal's own databases commit without waiting for the disk flush
+ * (docs/benchmarks.md measured what it buys). Off by default, because a PostgreSQL crash (not a
+ * clean restart) may then lose the last ~0.6 s of Temporal's commits, including an Update the API
+ * already answered: a cancel answered 200 could be rolled back and the next renewal charged. No
+ * charge is repeated (deterministic order ids, looked up before any retry) and no ledger row is lost
+ * (the ledger's durable commits flush the shared WAL), but an answered change can be. Every start
+ * sets the chosen mode, so switching it back takes effect.
  */
-async function tuneDatabases(postgres: ClusterPostgres): Promise<void> {
+async function setCommitMode(postgres: ClusterPostgres, asyncCommit: boolean): Promise<void> {
   const client = new Client({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: 'postgres' });
   await client.connect();
   try {
-    for (const database of Object.values(TEMPORAL_DATABASES)) await client.query(`ALTER DATABASE "${database}" SET synchronous_commit = off`);
+    for (const database of Object.values(TEMPORAL_DATABASES)) {
+      await client.query(asyncCommit ? `ALTER DATABASE "${database}" SET synchronous_commit = off` : `ALTER DATABASE "${database}" RESET synchronous_commit`);
+    }
   } finally {
     await client.end();
   }
@@ -201,7 +208,12 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
+      // A server that does not finish its graceful stop in 30 s is killed.
+      const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   try {

@@ -8,7 +8,7 @@ import type { ChaosResult } from '../../bench/chaos';
 
 function chaos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'bench/chaos-cli.ts', ...args], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['--import', 'tsx', 'bench/chaos-cli.ts', ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 18 * 60_000, killSignal: 'SIGTERM' }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
