@@ -47,9 +47,10 @@ export function vatBreakdown(totalAmount: number, taxFreeAmount = 0): VatBreakdo
   return { totalAmount, taxFreeAmount, vat, suppliedAmount: totalAmount - taxFreeAmount - vat };
 }
 
-/** `₩19,900`, `$2.00`, `£1.25` — for summaries and receipts, never for arithmetic. */
 /** One formatter per currency: building an Intl.NumberFormat costs far more than using one (docs/benchmarks.md). */
 const formatters = new Map<Currency, Intl.NumberFormat>();
+
+/** `₩19,900`, `$2.00`, `£1.25` — for summaries and receipts, never for arithmetic. */
 
 export function formatMoney(amount: number, currency: Currency): string {
   const exponent = CURRENCY_EXPONENTS[currency];
