@@ -112,6 +112,24 @@ test('a trial taken by a create keeps belonging to it when the create is resent'
   expect(stack.parts.charges(customerKey)).toHaveLength(0);
 });
 
+
+test('a lost claim resent after its subscription ended answers the last state and starts nothing', async () => {
+  const customerKey = stack.parts.customerKey('idem-ended');
+  const pm = await stack.card(customerKey);
+  const send = () => stack.api.post('/v1/subscriptions').set('Idempotency-Key', 'ended-1').send(createBody(customerKey, pm));
+  const first = await send();
+  expect(first.status).toBe(201);
+  const revoked = await stack.api.post(`/v1/subscriptions/${first.body.subscriptionId}/revoke`).send({ refund: 'none' });
+  expect([revoked.status, revoked.body.status]).toEqual([200, 'REVOKED']);
+  const handle = stack.env.client.workflow.getHandle(workflowIdFor(first.body.subscriptionId));
+  await handle.result();
+  await stack.parts.pool.query(`DELETE FROM api_idempotency WHERE key = 'ended-1'`);
+  const resent = await send();
+  expect([resent.status, resent.body.subscriptionId, resent.body.status]).toEqual([201, first.body.subscriptionId, 'REVOKED']);
+  expect((await handle.describe()).status.name).toBe('COMPLETED');
+  expect(await stack.workflowsOf(customerKey)).toEqual([workflowIdFor(first.body.subscriptionId)]);
+  expect(stack.parts.charges(customerKey)).toHaveLength(1);
+});
 test('20 parallel payment-method issuances with one key: one row', async () => {
   const customerKey = stack.parts.customerKey('idem-pm');
   const send = () => stack.api.post(`/v1/customers/${customerKey}/payment-methods`).set('Idempotency-Key', 'pm-1').send({ authKey: 'auth_approve' });

@@ -8,7 +8,7 @@ import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, idempotent, updateIdOptions } from '../idempotency';
 import { HttpProblem } from '../problem';
 import { createSubscriptionBody, ID, listSubscriptionsQuery, paymentMethodChangeBody } from '../schemas';
-import { activationOf, derivedSubscriptionId, startOrAttach } from '../subscription-start';
+import { derivedSubscriptionId, startAndActivate } from '../subscription-start';
 import { assertNotTooFarAhead, parse, parseNoBody } from '../validate';
 import { queryState, sendUpdate, subscriptionHandle } from '../workflow-calls';
 
@@ -57,8 +57,8 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       withIntroPrice: introductory && plan.intro !== undefined,
       ...(startAtMs !== undefined ? { startAtMs } : {}),
     };
-    const handle = await startOrAttach(deps, create);
-    // Listed only now that its workflow exists (the workflow's projection may have listed it already).
+    const snapshot = await startAndActivate(deps, create);
+    // Listed once its workflow exists; the workflow's own projection has usually listed it already.
     await deps.subscriptions.registerStarted({
       id,
       customerKey: body.customerKey,
@@ -67,7 +67,6 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       paymentMethodId: paymentMethod.id,
       timeZone,
     });
-    const snapshot = await activationOf(deps, handle, id);
     if (snapshot.status === 'INCOMPLETE' && startAtMs === undefined && snapshot.unsettledOrders.length > 0) {
       // The gateway never confirmed the first charge: claim neither success nor a decline. It is
       // looked up within minutes and counts as paid (ACTIVE) if it went through (docs/money-movement.md).
