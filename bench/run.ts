@@ -27,11 +27,13 @@ import { round, table } from './stats';
 import { registerCards, runStorm, type StormResult } from './storm';
 import { runTimeSkipping, type TimeSkippingResult } from './time-skipping';
 
-type Server = 'dev' | 'cluster';
+const SERVERS = ['dev', 'cluster'] as const;
+type Server = (typeof SERVERS)[number];
 /** Parts that failed: reported, and the run exits non-zero, but what did run is still written. */
 const partFailures: string[] = [];
 let timeSkippingDone = false;
-type Part = 'storm' | 'cron' | 'api' | 'memory' | 'timeskip';
+const PARTS = ['storm', 'cron', 'api', 'memory', 'timeskip'] as const;
+type Part = (typeof PARTS)[number];
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -39,8 +41,18 @@ const flag = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const quick = args.includes('--quick');
-const servers = (flag('servers') ?? 'dev,cluster').split(',') as Server[];
-const parts = new Set((flag('parts') ?? 'storm,cron,api,memory,timeskip').split(',') as Part[]);
+/** A list flag whose every item is one of `allowed`; anything else stops the run before it starts. */
+function listFlag<T extends string>(name: string, allowed: readonly T[]): T[] {
+  const given = (flag(name) ?? allowed.join(',')).split(',');
+  const unknown = given.filter((item) => !(allowed as readonly string[]).includes(item));
+  if (unknown.length > 0) {
+    process.stderr.write(`--${name}: unknown ${unknown.join(', ')}; choose from ${allowed.join(', ')}\n`);
+    process.exit(2);
+  }
+  return given as T[];
+}
+const servers = listFlag('servers', SERVERS);
+const parts = new Set(listFlag('parts', PARTS));
 const LATENCY_MS = 50;
 const STORM_SIZES = quick ? [300] : [1000, 10_000];
 const MEMORY_POINTS = quick ? [2000, 6000] : [10_000, 50_000];
