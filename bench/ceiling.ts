@@ -7,8 +7,14 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { pool, sleepMs } from './stats';
 import { cpuByGroup, cpuSince } from './cpu';
 import { stormResultOf, type StormResult } from './storm';
+import type { MinimalShape } from './minimal-workflow';
 
-export async function runCeiling(opts: { address: string; n: number; latencyMs: number; workers: number; cached: number; workDir: string; log: (m: string) => void }): Promise<StormResult> {
+/**
+ * `shape` adds the product's extras to the minimal cycle one at a time (bench/attribution.ts); the
+ * ceiling itself is the bare cycle.
+ */
+export async function runCeiling(opts: { address: string; n: number; latencyMs: number; workers: number; cached: number; workDir: string; log: (m: string) => void; shape?: MinimalShape }): Promise<StormResult> {
+  const shape = opts.shape ?? {};
   const taskQueue = `bench-minimal-${Date.now().toString(36)}`;
   const bundlePath = path.join(opts.workDir, 'minimal-bundle.js');
   if (!existsSync(bundlePath)) {
@@ -31,12 +37,12 @@ export async function runCeiling(opts: { address: string; n: number; latencyMs: 
     const pilot = Math.min(100, opts.n);
     const t0 = Date.now();
     const pilotIds = Array.from({ length: pilot }, (_, i) => `${taskQueue}-pilot-${i}`);
-    await pool(pilotIds, 32, (id) => client.workflow.start('minimalWorkflow', { workflowId: id, taskQueue, args: [id, Date.now() + 86_400_000] }));
+    await pool(pilotIds, 32, (id) => client.workflow.start('minimalWorkflow', { workflowId: id, taskQueue, args: [id, Date.now() + 86_400_000, shape] }));
     const perStart = (Date.now() - t0) / pilot;
     const dueAtMs = Date.now() + Math.ceil(opts.n * perStart * 1.5) + 15_000;
     opts.log(`ceiling: ${opts.n} minimal workflows due at ${new Date(dueAtMs).toISOString()}`);
     const startedAt = Date.now();
-    await pool(ids, 32, (id) => client.workflow.start('minimalWorkflow', { workflowId: id, taskQueue, args: [id, dueAtMs] }));
+    await pool(ids, 32, (id) => client.workflow.start('minimalWorkflow', { workflowId: id, taskQueue, args: [id, dueAtMs, shape] }));
     const startsPerSecond = opts.n / ((Date.now() - startedAt) / 1000);
     if (Date.now() > dueAtMs) opts.log('ceiling: WARNING the starts ran past the due instant');
     const deadline = dueAtMs + 120_000 + opts.n * 20;

@@ -7,9 +7,8 @@
  *   npm run chaos -- --only worker,api
  *   --no-docs leaves docs/benchmarks.md alone; --json prints the results as one JSON line last
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { writeDocSection } from './bench-stack';
 import { renderChaos, runChaos } from './chaos';
 
 const args = process.argv.slice(2);
@@ -19,20 +18,13 @@ const flag = (name: string) => {
 };
 const log = (message: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
-const BEGIN = '<!-- chaos:begin (written by npm run chaos) -->';
-const END = '<!-- chaos:end -->';
-
 async function main(): Promise<void> {
   const n = Number(flag('n') ?? 200);
   const results = await runChaos({ n, settleWithinMs: 6 * 60_000, log, ...(flag('only') ? { only: flag('only')!.split(',') } : {}) });
   const cpus = os.cpus();
   const text = `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run chaos${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}: cluster mode, 2 workers, gateway latency 50 ms.\n\n${renderChaos(results)}`;
   process.stdout.write(`${text}\n`);
-  const file = path.resolve(__dirname, '../docs/benchmarks.md');
-  const current = readFileSync(file, 'utf8');
-  const start = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  if (!args.includes('--no-docs') && start >= 0 && end >= 0) writeFileSync(file, `${current.slice(0, start + BEGIN.length)}\n${text}\n${current.slice(end)}`);
+  if (!args.includes('--no-docs')) writeDocSection('chaos', text);
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(results)}\n`);
   if (results.some((r) => !r.pass)) {
     log('FAIL: a scenario charged someone twice, missed someone, or did not settle');

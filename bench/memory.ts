@@ -42,12 +42,17 @@ export async function addSleepers(opts: { address: string; databaseUrl: string; 
   // Asleep = its first workflow task ran and wrote the projection.
   const db = new Pool({ connectionString: opts.databaseUrl, max: 1 });
   try {
-    // Bounded: a projection that cannot be written (it is retried every 10 minutes) must not hang the run.
-    const deadline = Date.now() + 600_000;
+    // Bounded by progress, not by a fixed time (a slow box works through the backlog slower): a run
+    // stops when no sleeper has been projected for 3 minutes (one that cannot be written is retried
+    // only every 10 minutes), instead of hanging.
+    let seen = -1;
+    let progressAt = Date.now();
     for (;;) {
       const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM subscriptions WHERE customer_key LIKE $1', [`${opts.label}-%`]);
-      if (Number(rows[0]!.n) >= opts.to) break;
-      if (Date.now() > deadline) throw new Error(`only ${rows[0]!.n} of ${opts.to} sleepers projected after 10 minutes; see the worker logs`);
+      const projected = Number(rows[0]!.n);
+      if (projected >= opts.to) break;
+      if (projected > seen) [seen, progressAt] = [projected, Date.now()];
+      if (Date.now() - progressAt > 180_000) throw new Error(`only ${projected} of ${opts.to} sleepers projected, none in the last 3 minutes; see the worker logs`);
       await sleepMs(2000);
     }
   } finally {

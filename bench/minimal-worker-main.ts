@@ -18,6 +18,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, latencyMs));
         appendFileSync(outFile!, `${id} ${Date.now()}\n`);
       },
+      async minimalProject() {},
     },
     maxConcurrentActivityTaskExecutions: 200,
     maxCachedWorkflows: Number(cached),

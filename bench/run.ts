@@ -8,23 +8,18 @@
  *
  * Everything runs on loopback, on fresh data directories under the system temp dir, removed after.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
-import { startClusterStack, type RunningCluster } from '../src/bootstrap/cluster-stack';
 import { loadConfig } from '../src/config';
-import { PlansRepo } from '../src/db/plans-repo';
 import { TossPaymentsClient } from '../src/gateway/toss-payments-client';
-import { createLogger } from '../src/logger';
-import { TEST_PLANS } from '../test/support/test-plans';
 import { runApiLatency, type LatencyRow } from './api-latency';
-import { benchStackConfig, stopOnSignal } from './bench-config';
+import { GATEWAY_LATENCY_MS, startBenchStack, writeDocSection } from './bench-stack';
 import { runCeiling } from './ceiling';
 import { prepareCronCustomers, runCronLoop, type CronResult } from './cron-loop';
 import { addSleepers, measureWorkerRss, type MemoryPoint } from './memory';
 import { round, table } from './stats';
-import { registerCards, runStorm, type StormResult } from './storm';
+import { cpuCell, registerCards, runStorm, type StormResult } from './storm';
 import { runTimeSkipping, type TimeSkippingResult } from './time-skipping';
 
 const SERVERS = ['dev', 'cluster'] as const;
@@ -53,7 +48,7 @@ function listFlag<T extends string>(name: string, allowed: readonly T[]): T[] {
 }
 const servers = listFlag('servers', SERVERS);
 const parts = new Set(listFlag('parts', PARTS));
-const LATENCY_MS = 50;
+const LATENCY_MS = GATEWAY_LATENCY_MS;
 const STORM_SIZES = quick ? [300] : [1000, 10_000];
 const MEMORY_POINTS = quick ? [2000, 6000] : [10_000, 50_000];
 const CRON_RUN = quick ? 300 : 1000;
@@ -71,31 +66,11 @@ interface ServerReport {
   memory: MemoryPoint[];
 }
 
-async function startServer(server: Server): Promise<{ stack: RunningCluster; dataDir: string; apiKey: string; emulatorUrl: string }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `bench-${server}-`));
-  const config = await benchStackConfig(dataDir, { WORKERS: String(WORKERS[server]) });
-  log(`starting the ${server} stack (${WORKERS[server]} worker process${WORKERS[server] > 1 ? 'es' : ''}) in ${dataDir}`);
-  const stack = await startClusterStack(config, createLogger('warn'), {
-    temporal: server,
-    env: { EMULATOR_LATENCY_MS: String(LATENCY_MS), LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MINUTE: '1000000' },
-    // BENCH_PROFILE_DIR: each worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
-    ...(process.env.BENCH_PROFILE_DIR ? { workerNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] } : {}),
-  });
-  const unregister = stopOnSignal(stack.stop);
-  const stop = async () => {
-    unregister();
-    await stack.stop();
-  };
-  if (!stack.apiKey.created) throw new Error('a fresh bench database should have created its first API key');
-  // Plans the time-skipping run uses (test/support/test-plans.ts).
-  const db = new Pool({ connectionString: stack.databaseUrl, max: 1 });
-  await new PlansRepo(db).insertMissing(TEST_PLANS).finally(() => db.end());
-  return { stack: { ...stack, stop }, dataDir, apiKey: stack.apiKey.key, emulatorUrl: stack.urls.tossEmulator! };
-}
-
 async function benchServer(server: Server, cron: CronResult[]): Promise<void> {
-  const { stack, dataDir, apiKey, emulatorUrl } = await startServer(server);
-  const target = { apiUrl: stack.urls.api!, temporalAddress: stack.temporalAddress, apiKey, emulatorUrl, databaseUrl: stack.databaseUrl };
+  // BENCH_PROFILE_DIR: each worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : undefined;
+  const { stack, dataDir, target } = await startBenchStack(server, WORKERS[server], log, profile);
+  const { apiKey, emulatorUrl } = target;
   const report: ServerReport = { server, workers: WORKERS[server], storms: [], api: [], memory: [] };
   reports.push(report);
   const cached = loadConfig().WORKER_MAX_CACHED_WORKFLOWS;
@@ -197,9 +172,8 @@ function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeS
   for (const r of reports) {
     for (const { ceiling, product } of r.storms) {
       for (const [what, result] of [['ceiling', ceiling], ['product', product]] as const) {
-        const groups = Object.entries(result.cpuMsPerCharge).filter(([group]) => group !== 'bench driver' && group !== 'web ui');
-        const total = groups.reduce((sum, [, ms]) => sum + ms, 0);
-        cpuRows.push([r.server, result.n, what, groups.map(([group, ms]) => `${group} ${ms}`).join(', '), round(total)]);
+        const { byComponent, total } = cpuCell(result);
+        cpuRows.push([r.server, result.n, what, byComponent, total]);
       }
     }
   }
@@ -229,29 +203,27 @@ function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeS
   return out.join('\n');
 }
 
-const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
-const END = '<!-- bench:end -->';
-
 const reports: ServerReport[] = [];
 const cron: CronResult[] = [];
 let timeSkipping: TimeSkippingResult | undefined;
 
+/**
+ * Only a full run (every part on both servers, not --quick) replaces the results section; a
+ * smaller one goes to the partial-runs section below it, so it never wipes a full run's tables.
+ */
+const FULL_RUN = !quick && SERVERS.every((s) => servers.includes(s)) && PARTS.every((p) => parts.has(p));
+
 /** Writes what has been measured so far: after every part, so a run cut short keeps its numbers. */
 function writeResults(): string {
   const text = render(reports, cron, timeSkipping);
-  const file = path.resolve(__dirname, '../docs/benchmarks.md');
-  const current = readFileSync(file, 'utf8');
-  const start = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  if (start < 0 || end < 0) throw new Error(`docs/benchmarks.md has no ${BEGIN} … ${END} markers`);
-  writeFileSync(file, `${current.slice(0, start + BEGIN.length)}\n${text}\n${current.slice(end)}`);
+  writeDocSection(FULL_RUN ? 'bench' : 'bench-partial', text);
   return text;
 }
 
 async function main(): Promise<void> {
   for (const server of servers) await benchServer(server, cron);
   process.stdout.write(`${writeResults()}\n`);
-  log('written to docs/benchmarks.md');
+  log(`written to docs/benchmarks.md (${FULL_RUN ? 'results' : 'partial runs'})`);
   if (partFailures.length > 0) {
     log(`FAIL: these parts did not complete: ${partFailures.join(', ')}`);
     process.exitCode = 1;

@@ -211,6 +211,12 @@ export function stormResultOf(n: number, times: Map<string, number[]>, dueAtMs: 
   };
 }
 
+/** A run's CPU per charge by component, as a table cell, and its total (the driver and the UI left out). */
+export function cpuCell(result: StormResult): { byComponent: string; total: number } {
+  const groups = Object.entries(result.cpuMsPerCharge).filter(([group]) => group !== 'bench driver' && group !== 'web ui');
+  return { byComponent: groups.map(([group, ms]) => `${group} ${ms}`).join(', '), total: Math.round(10 * groups.reduce((sum, [, ms]) => sum + ms, 0)) / 10 };
+}
+
 export function perCharge(cpu: Map<string, number>, charges: number): Record<string, number> {
   return Object.fromEntries([...cpu].filter(([, ms]) => ms > 0).map(([group, ms]) => [group, Math.round((10 * ms) / Math.max(1, charges)) / 10]));
 }
