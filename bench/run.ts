@@ -28,7 +28,6 @@ type Server = (typeof SERVERS)[number];
 const partFailures: string[] = [];
 let timeSkippingDone = false;
 const PARTS = ['storm', 'cron', 'api', 'memory', 'timeskip'] as const;
-type Part = (typeof PARTS)[number];
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { HISTORY_FIXTURES_DIR } from '../test/support/history-fixtures';
-import { quietTemporalLogs } from '../test/support/workflow-harness';
+import { quietTemporalLogs } from '../test/support/workflow-logs';
 
 // Today's histories, and those recorded before the LOCAL_PROJECTION patch (v1/): old runs must replay too.
 const files = ['', 'v1/'].flatMap((dir) => readdirSync(join(HISTORY_FIXTURES_DIR, dir)).filter((f) => f.endsWith('.json')).sort().map((f) => `${dir}${f}`));

@@ -9,11 +9,12 @@ import { Worker } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
 import type { PaymentGateway } from '../../src/gateway/payment-gateway';
 import { createLogger } from '../../src/logger';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { workflowIdFor } from '../../src/temporal/task-queue';
 import { authedAgent, type ApiAgent } from '../support/api-client';
 import { startParts, type Parts } from '../support/stack-parts';
-import { quietTemporalLogs } from '../support/workflow-harness';
+import { startDevServer } from '../support/test-servers';
+
+export { startDevServer };
 
 export interface ApiStack {
   env: TestWorkflowEnvironment;
@@ -30,14 +31,6 @@ export interface ApiStack {
   /** Whether a workflow exists for a subscription id. */
   hasWorkflow(subscriptionId: string): Promise<boolean>;
   stop(): Promise<void>;
-}
-
-export async function startDevServer(): Promise<TestWorkflowEnvironment> {
-  quietTemporalLogs();
-  const path = process.env.TEMPORAL_CLI_PATH;
-  return TestWorkflowEnvironment.createLocal({
-    server: { ...(path ? { executable: { type: 'existing-path' as const, path } } : {}), searchAttributes: SEARCH_ATTRIBUTE_KEYS },
-  });
 }
 
 export async function startApiStack(options: { gateway?: (real: PaymentGateway) => PaymentGateway } = {}): Promise<ApiStack> {

@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { workflowIdFor } from '../../src/temporal/task-queue';
 import { authedAgent, type ApiAgent } from '../support/api-client';
 import { startParts, type Parts } from '../support/stack-parts';
-import { quietTemporalLogs } from '../support/workflow-harness';
+import { startDevServer } from '../support/test-servers';
 
 let env: TestWorkflowEnvironment;
 let parts: Parts;
@@ -21,11 +21,7 @@ let running: Promise<void>;
 let api: ApiAgent;
 
 beforeAll(async () => {
-  quietTemporalLogs();
-  const path = process.env.TEMPORAL_CLI_PATH;
-  env = await TestWorkflowEnvironment.createLocal({
-    server: { ...(path ? { executable: { type: 'existing-path' as const, path } } : {}), searchAttributes: SEARCH_ATTRIBUTE_KEYS },
-  });
+  env = await startDevServer();
   parts = await startParts();
   const taskQueue = `api-${Math.random().toString(36).slice(2)}`;
   worker = await Worker.create({

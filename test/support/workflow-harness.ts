@@ -4,7 +4,7 @@
  */
 import type { Express } from 'express';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
 import type { Plan } from '../../src/domain/plans';
 import { createLogger } from '../../src/logger';
@@ -14,6 +14,7 @@ import { subscriptionWorkflow } from '../../workflows/subscription-workflow';
 import { ActivityHolds } from './activity-holds';
 import { authedAgent, type ApiAgent } from './api-client';
 import { startParts, type Parts } from './stack-parts';
+import { startTimeSkippingServer } from './test-servers';
 
 export interface Harness extends Parts {
   env: TestWorkflowEnvironment;
@@ -32,21 +33,9 @@ export interface Harness extends Parts {
   teardown(): Promise<void>;
 }
 
-/** Worker chatter (state changes, bundling, the expected activity failures of fault tests) would drown test output. */
-export function quietTemporalLogs(): void {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // Already installed in this process.
-  }
-}
 
 export async function createTimeSkippingHarness(): Promise<Harness> {
-  quietTemporalLogs();
-  const path = process.env.TEMPORAL_TEST_SERVER_PATH;
-  const env = await TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : {},
-  );
+  const env = await startTimeSkippingServer();
   await registerSearchAttributes(env);
   const parts = await startParts();
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
