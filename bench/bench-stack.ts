@@ -10,7 +10,9 @@ import { TEST_PLANS } from '../test/support/test-plans';
 import { benchStackConfig, stopOnSignal } from './bench-config';
 import type { ApiTarget } from './storm';
 
-export type BenchServer = 'dev' | 'cluster';
+/** The dev server (`npm start`) and cluster mode (`npm run start:cluster`). */
+export const BENCH_SERVERS = ['dev', 'cluster'] as const;
+export type BenchServer = (typeof BENCH_SERVERS)[number];
 
 /** The emulator's answer time: the gateway latency every storm and cron loop runs against. */
 export const GATEWAY_LATENCY_MS = 50;

@@ -8,7 +8,7 @@
  *   --no-docs leaves docs/benchmarks.md alone; --json prints the results as one JSON line last
  */
 import os from 'node:os';
-import { writeDocSection } from './bench-stack';
+import { GATEWAY_LATENCY_MS, writeDocSection } from './bench-stack';
 import { renderChaos, runChaos } from './chaos';
 
 const args = process.argv.slice(2);
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const n = Number(flag('n') ?? 200);
   const results = await runChaos({ n, settleWithinMs: 6 * 60_000, log, ...(flag('only') ? { only: flag('only')!.split(',') } : {}) });
   const cpus = os.cpus();
-  const text = `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run chaos${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}: cluster mode, 2 workers, gateway latency 50 ms.\n\n${renderChaos(results)}`;
+  const text = `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run chaos${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}: cluster mode, 2 workers, gateway latency ${GATEWAY_LATENCY_MS} ms.\n\n${renderChaos(results)}`;
   process.stdout.write(`${text}\n`);
   if (!args.includes('--no-docs')) writeDocSection('chaos', text);
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startClusterStack, type RunningCluster } from '../src/bootstrap/cluster-stack';
 import { createLogger } from '../src/logger';
 import { benchStackConfig, stopOnSignal } from './bench-config';
+import { GATEWAY_LATENCY_MS } from './bench-stack';
 import { round, sleepMs, table } from './stats';
 import { api, createDueSubscriptions, registerCards, waitForSettlement, type ApiTarget, type Settlement } from './storm';
 
@@ -30,7 +31,6 @@ interface Scenario {
   inject(ctx: { stack: RunningCluster; target: ApiTarget; dueAtMs: number; log: (m: string) => void }): Promise<string>;
 }
 
-const LATENCY_MS = 50;
 
 const STORM_SCENARIOS: Scenario[] = [
   {
@@ -141,7 +141,7 @@ export async function runChaos(opts: { n: number; settleWithinMs: number; log: (
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chaos-'));
   const config = await benchStackConfig(dataDir, { WORKERS: '2', TEMPORAL_SHARDS: '4' });
   opts.log(`starting a cluster-mode stack in ${dataDir}`);
-  const stack = await startClusterStack(config, createLogger('warn'), { temporal: 'cluster', env: { EMULATOR_LATENCY_MS: String(LATENCY_MS) } });
+  const stack = await startClusterStack(config, createLogger('warn'), { temporal: 'cluster', env: { EMULATOR_LATENCY_MS: String(GATEWAY_LATENCY_MS) } });
   const unregister = stopOnSignal(stack.stop);
   if (!stack.apiKey.created) throw new Error('a fresh chaos database should have created its first API key');
   const target: ApiTarget = { apiUrl: stack.urls.api!, temporalAddress: stack.temporalAddress, apiKey: stack.apiKey.key, emulatorUrl: stack.urls.tossEmulator!, databaseUrl: stack.databaseUrl };

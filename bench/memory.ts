@@ -16,9 +16,10 @@ export interface MemoryPoint {
 }
 
 /**
- * Starts sleepers directly through Temporal, all on one registered card (the projection's foreign
- * key needs a real payment method; nothing is charged before their start) (the API's create adds nothing a sleeper keeps in
- * memory, and tens of thousands of creates through it would dominate the run) until `total` exist.
+ * Starts sleepers directly through Temporal until `to` exist: the API's create adds nothing a
+ * sleeper keeps in memory, and tens of thousands of creates through it would dominate the run. All
+ * share one registered card, since the projection's foreign key needs a real payment method, and
+ * nothing is charged before their start.
  */
 export async function addSleepers(opts: { address: string; databaseUrl: string; plan: Plan; paymentMethodId: string; label: string; from: number; to: number; log: (m: string) => void }): Promise<void> {
   const connection = await Connection.connect({ address: opts.address });

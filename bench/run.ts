@@ -14,7 +14,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { TossPaymentsClient } from '../src/gateway/toss-payments-client';
 import { runApiLatency, type LatencyRow } from './api-latency';
-import { GATEWAY_LATENCY_MS, startBenchStack, writeDocSection } from './bench-stack';
+import { BENCH_SERVERS, GATEWAY_LATENCY_MS, startBenchStack, writeDocSection, type BenchServer } from './bench-stack';
 import { runCeiling } from './ceiling';
 import { prepareCronCustomers, runCronLoop, type CronResult } from './cron-loop';
 import { addSleepers, measureWorkerRss, type MemoryPoint } from './memory';
@@ -22,12 +22,11 @@ import { round, table } from './stats';
 import { cpuCell, registerCards, runStorm, type StormResult } from './storm';
 import { runTimeSkipping, type TimeSkippingResult } from './time-skipping';
 
-const SERVERS = ['dev', 'cluster'] as const;
-type Server = (typeof SERVERS)[number];
+type Server = BenchServer;
+const PARTS = ['storm', 'cron', 'api', 'memory', 'timeskip'] as const;
 /** Parts that failed: reported, and the run exits non-zero, but what did run is still written. */
 const partFailures: string[] = [];
 let timeSkippingDone = false;
-const PARTS = ['storm', 'cron', 'api', 'memory', 'timeskip'] as const;
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -45,9 +44,8 @@ function listFlag<T extends string>(name: string, allowed: readonly T[]): T[] {
   }
   return given as T[];
 }
-const servers = listFlag('servers', SERVERS);
+const servers = listFlag('servers', BENCH_SERVERS);
 const parts = new Set(listFlag('parts', PARTS));
-const LATENCY_MS = GATEWAY_LATENCY_MS;
 const STORM_SIZES = quick ? [300] : [1000, 10_000];
 const MEMORY_POINTS = quick ? [2000, 6000] : [10_000, 50_000];
 const CRON_RUN = quick ? 300 : 1000;
@@ -86,7 +84,7 @@ async function benchServer(server: Server, cron: CronResult[]): Promise<void> {
   try {
     if (parts.has('storm')) {
       for (const n of STORM_SIZES) await part(`storm N=${n}`, async () => {
-        const ceiling = await runCeiling({ address: stack.temporalAddress, n, latencyMs: LATENCY_MS, workers: WORKERS[server], cached, workDir: dataDir, log });
+        const ceiling = await runCeiling({ address: stack.temporalAddress, n, latencyMs: GATEWAY_LATENCY_MS, workers: WORKERS[server], cached, workDir: dataDir, log });
         log(`ceiling ${server} N=${n}: ${ceiling.perSecond.toFixed(1)}/s`);
         // Up to 2,000 through the API (its create rate is in the table); larger storms start their workflows directly.
         const product = await runStorm(target, { n, planId: 'basic-monthly', label: `storm-${server}-${n}`, log, direct: n > 2000 });
@@ -141,12 +139,12 @@ async function benchServer(server: Server, cron: CronResult[]): Promise<void> {
 function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeSkippingResult | undefined): string {
   const cpus = os.cpus();
   const out: string[] = [];
-  out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${os.type()} ${os.release()}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; gateway (emulator) latency ${LATENCY_MS} ms; cluster Temporal databases commit ${loadConfig().TEMPORAL_DB_ASYNC_COMMIT ? 'asynchronously (TEMPORAL_DB_ASYNC_COMMIT=true)' : 'durably'}.`);
+  out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${os.type()} ${os.release()}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; gateway (emulator) latency ${GATEWAY_LATENCY_MS} ms; cluster Temporal databases commit ${loadConfig().TEMPORAL_DB_ASYNC_COMMIT ? 'asynchronously (TEMPORAL_DB_ASYNC_COMMIT=true)' : 'durably'}.`);
   const stormRows: (string | number)[][] = [];
   for (const r of reports) {
     for (const { ceiling, product } of r.storms) {
       const concurrency = 200 * r.workers;
-      const floor = (product.n * LATENCY_MS) / concurrency / 1000;
+      const floor = (product.n * GATEWAY_LATENCY_MS) / concurrency / 1000;
       stormRows.push([
         r.server,
         product.n,
@@ -157,7 +155,7 @@ function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeS
         product.ledgerRows ?? '-',
         round(ceiling.perSecond),
         `**${round((100 * product.perSecond) / ceiling.perSecond, 0)}%**`,
-        round(product.perSecond / (1000 / LATENCY_MS), 1),
+        round(product.perSecond / (1000 / GATEWAY_LATENCY_MS), 1),
         `${round(floor, 2)} s`,
         round(product.createsPerSecond),
       ]);
@@ -210,7 +208,7 @@ let timeSkipping: TimeSkippingResult | undefined;
  * Only a full run (every part on both servers, not --quick) replaces the results section; a
  * smaller one goes to the partial-runs section below it, so it never wipes a full run's tables.
  */
-const FULL_RUN = !quick && SERVERS.every((s) => servers.includes(s)) && PARTS.every((p) => parts.has(p));
+const FULL_RUN = !quick && BENCH_SERVERS.every((s) => servers.includes(s)) && PARTS.every((p) => parts.has(p));
 
 /** Writes what has been measured so far: after every part, so a run cut short keeps its numbers. */
 function writeResults(): string {

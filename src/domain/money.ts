@@ -51,7 +51,6 @@ export function vatBreakdown(totalAmount: number, taxFreeAmount = 0): VatBreakdo
 const formatters = new Map<Currency, Intl.NumberFormat>();
 
 /** `₩19,900`, `$2.00`, `£1.25` — for summaries and receipts, never for arithmetic. */
-
 export function formatMoney(amount: number, currency: Currency): string {
   const exponent = CURRENCY_EXPONENTS[currency];
   let formatter = formatters.get(currency);
