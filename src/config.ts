@@ -1,6 +1,8 @@
 /** Process configuration from the environment (see the README's configuration table). */
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_WEBHOOK_RETRY, type WebhookDeliveryOptions } from './webhooks/delivery-options';
+import { WEBHOOK_URL_POLICIES } from './webhooks/url-policy';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
@@ -37,10 +39,30 @@ const schema = z.object({
   /** Cluster mode: Temporal's databases commit asynchronously (faster; see the README for what it risks). */
   TEMPORAL_DB_ASYNC_COMMIT: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   TEMPORAL_SHARDS: z.coerce.number().int().min(1).max(1024).default(8),
+  /** Which webhook URLs are allowed (src/webhooks/url-policy.ts); the local stack defaults to `private`. */
+  WEBHOOK_URL_POLICY: z.enum(WEBHOOK_URL_POLICIES).optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(86_400_000).default(DEFAULT_WEBHOOK_RETRY.initialIntervalMs),
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(DEFAULT_WEBHOOK_RETRY.maximumIntervalMs),
+  WEBHOOK_GIVE_UP_AFTER_MS: z.coerce.number().int().min(1_000).max(30 * 86_400_000).default(DEFAULT_WEBHOOK_RETRY.giveUpAfterMs),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };
+
+/** Webhook delivery settings; `localDefault` is the URL policy when none is configured. */
+export function webhookDeliveryOptions(config: Config, localDefault: 'public' | 'private' = 'public'): WebhookDeliveryOptions {
+  return {
+    policy: config.WEBHOOK_URL_POLICY ?? localDefault,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    retry: {
+      initialIntervalMs: config.WEBHOOK_RETRY_INITIAL_MS,
+      backoffCoefficient: DEFAULT_WEBHOOK_RETRY.backoffCoefficient,
+      maximumIntervalMs: config.WEBHOOK_RETRY_MAX_MS,
+      giveUpAfterMs: config.WEBHOOK_GIVE_UP_AFTER_MS,
+    },
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);

@@ -6,6 +6,7 @@
  * RuleRejected (422), PaymentDeclined (402), RefundRejected (422).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { LifecycleEvent } from '../src/domain/lifecycle-events';
 import type { PlanChangeQuoteView, ReplacementMode } from '../src/domain/plan-change';
 import type { Plan } from '../src/domain/plans';
 import { REJECTION_CODES, type RejectionCode } from '../src/domain/rejection-codes';
@@ -16,6 +17,8 @@ export interface SubscriptionWorkflowInput {
   create: CreateSubscriptionInput;
   /** Carried across continue-as-new; absent on the first run. */
   state?: SubscriptionState;
+  /** Lifecycle events recorded but not yet written (the projection failed before the run closed). */
+  outbox?: LifecycleEvent[];
 }
 
 export const REJECTION_TYPES = {

@@ -18,10 +18,20 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SubscriptionActivities } from '../activities';
 import { applyDefer, deferRejection } from '../src/domain/defer';
+import {
+  creationEvents,
+  eventsOfTurn,
+  stampEvents,
+  type EventDraft,
+  type LifecycleEvent,
+  type MessageName,
+  type TurnCause,
+} from '../src/domain/lifecycle-events';
 import { applyPause, applyResume, beginResume, pauseRejection, resumeRejection, startPause } from '../src/domain/pause';
 import {
   planChangeOutcome,
@@ -60,6 +70,7 @@ import {
   newSubscription,
   nextBillingAtMs,
   nextEvent,
+  noteTrialEnding,
   paymentMethodUpdateRejection,
   restoreRejection,
   retryChargeRejection,
@@ -136,6 +147,12 @@ const { projectSubscription: projectSubscriptionActivity } = proxyActivities<Sub
  */
 export const LOCAL_PROJECTION = 'projection-local-activity';
 
+/**
+ * The patch that brought the trial-end notice, a timer of its own: runs recorded before it never
+ * set one. (Lifecycle events themselves ride in the projection's input and change no command.)
+ */
+export const TRIAL_NOTICE = 'trial-end-notice';
+
 const { projectSubscription } = proxyLocalActivities<SubscriptionActivities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
@@ -183,6 +200,22 @@ function asFailure(error: unknown): unknown {
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   const localProjection = patched(LOCAL_PROJECTION);
   let s: SubscriptionState = input.state ? withStateDefaults(input.state) : newSubscription(input.create, Date.now());
+  if (!patched(TRIAL_NOTICE)) s = { ...s, trialNoticeAtMs: null };
+  /** Lifecycle events not yet written with a projection (docs/events.md): carried across continue-as-new. */
+  let outbox: LifecycleEvent[] = input.outbox ?? [];
+  /** The charge outcomes the current turn saw: the events of a decline come from them. */
+  let seenCharges: ChargeOutcome[] = [];
+  function record(drafts: EventDraft[]): void {
+    const stamped = stampEvents(s, drafts, Date.now(), uuid4);
+    s = stamped.state;
+    outbox = [...outbox, ...stamped.events];
+  }
+  /** Tells what a turn did as lifecycle events, from the state before it and the state now. */
+  function recordTurn(cause: TurnCause, before: SubscriptionState): void {
+    record(eventsOfTurn(cause, before, s, seenCharges));
+    seenCharges = [];
+  }
+  if (!input.state) record(creationEvents(s));
   /** Bumped by every accepted change: wakes the main loop to re-plan its timer. */
   let messages = 0;
   /**
@@ -195,14 +228,16 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
 
   const snapshot = () => snapshotOf(s);
 
-  /** Runs one state change at a time; domain rejections leave as typed failures. */
-  function exclusively<T>(fn: () => Promise<T> | T): Promise<T> {
+  /** Runs one state change at a time and records its events; domain rejections leave as typed failures. */
+  function exclusively<T>(name: MessageName, fn: () => Promise<T> | T): Promise<T> {
     return turn.runExclusive(async () => {
+      const before = s;
       try {
         return await fn();
       } catch (error) {
         throw asFailure(error);
       } finally {
+        recordTurn({ kind: 'message', name }, before);
         messages++;
       }
     });
@@ -240,18 +275,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
     return snapshot();
   });
 
-  const cancel = () => exclusively(() => ((s = applyCancel(s, Date.now())), snapshot()));
+  const cancel = () => exclusively('cancel', () => ((s = applyCancel(s, Date.now())), snapshot()));
   setHandler(cancelUpdate, cancel, { validator: () => rejectIf(cancelRejection(s)) });
   setHandler(cancelSignal, () => void fireAndForget('cancel', cancel));
 
-  const restore = () => exclusively(() => ((s = applyRestore(s)), snapshot()));
+  const restore = () => exclusively('restore', () => ((s = applyRestore(s)), snapshot()));
   setHandler(restoreUpdate, restore, { validator: () => rejectIf(restoreRejection(s)) });
   setHandler(restoreSignal, () => void fireAndForget('restore', restore));
 
   setHandler(
     updatePaymentMethodUpdate,
     async ({ paymentMethodId }) => {
-      const target = await exclusively(() => ((s = applyPaymentMethodUpdate(s, paymentMethodId)), s.chargeRequested ? nextAttempt() : null));
+      const target = await exclusively('updatePaymentMethod', () => ((s = applyPaymentMethodUpdate(s, paymentMethodId)), s.chargeRequested ? nextAttempt() : null));
       return target === null ? snapshot() : afterAttempt(target);
     },
     { validator: ({ paymentMethodId }) => rejectIf(paymentMethodUpdateRejection(s, paymentMethodId)) },
@@ -260,7 +295,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(
     retryChargeUpdate,
     async () => {
-      return afterAttempt(await exclusively(() => ((s = applyRetryCharge(s)), nextAttempt())));
+      return afterAttempt(await exclusively('retryCharge', () => ((s = applyRetryCharge(s)), nextAttempt())));
     },
     { validator: () => rejectIf(retryChargeRejection(s)) },
   );
@@ -293,7 +328,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   }
 
   const changePlan = ({ plan, mode, expectedChargeNow }: PlanChangeRequest) =>
-    exclusively(async () => {
+    exclusively('changePlan', async () => {
       // Decided again on the state this turn sees: a renewal or message may have gone first.
       const { quote, next } = planChangeOutcome(s, plan, mode, Date.now());
       rejectIf(quoteMismatch(quote, expectedChargeNow));
@@ -309,17 +344,17 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   });
   setHandler(changePlanSignal, (request) => void fireAndForget('changePlan', () => changePlan(request)));
 
-  const defer = ({ until }: { until: string }) => exclusively(() => ((s = applyDefer(s, until)), snapshot()));
+  const defer = ({ until }: { until: string }) => exclusively('defer', () => ((s = applyDefer(s, until)), snapshot()));
   setHandler(deferUpdate, defer, { validator: ({ until }) => rejectIf(deferRejection(s, until)) });
   setHandler(deferSignal, (request) => void fireAndForget('defer', () => defer(request)));
 
-  setHandler(pauseUpdate, ({ until }) => exclusively(() => ((s = applyPause(s, until)), snapshot())), {
+  setHandler(pauseUpdate, ({ until }) => exclusively('pause', () => ((s = applyPause(s, until)), snapshot())), {
     validator: ({ until }) => rejectIf(pauseRejection(s, until)),
   });
   setHandler(
     resumeUpdate,
     async () => {
-      const target = await exclusively(() => {
+      const target = await exclusively('resume', () => {
         const wasPaused = s.status === 'PAUSED';
         s = applyResume(s, Date.now());
         return wasPaused ? nextAttempt() : null;
@@ -332,7 +367,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(
     topUpUpdate,
     () =>
-      exclusively(async () => {
+      exclusively('topUp', async () => {
         const { chargeNow, next } = topUpOutcome(s);
         await purchase(next, chargeNow, 'top-up', true);
         return snapshot();
@@ -394,7 +429,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(
     refundUpdate,
     ({ paymentId, amount, reason, requestKey }) =>
-      exclusively(async () => {
+      exclusively('refund', async () => {
         const earlier = refundOfRequest(s, requestKey);
         let answer: RefundAnswer;
         if (earlier !== null) {
@@ -428,7 +463,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   setHandler(
     revokeUpdate,
     ({ refund: mode, reason }) =>
-      exclusively(async () => {
+      exclusively('revoke', async () => {
         rejectIf(revokeRejection(s, mode));
         const now = Date.now();
         const amount = revokeRefundAmount(s, mode, now);
@@ -457,11 +492,14 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       { key: NextBillingAtKey, value: next === null ? null : new Date(next) },
       { key: EntitledKey, value: isEntitled(s.status) },
     ]);
+    const events = outbox;
     try {
-      const summary = `project ${s.status} v${s.version}`;
-      if (localProjection) await projectSubscription.executeWithOptions({ summary }, [snapshot()]);
-      else await projectSubscriptionActivity.executeWithOptions({ summary }, [snapshot()]);
+      const summary = `project ${s.status} v${s.version}${events.length > 0 ? ` + ${events.map((e) => e.type).join(', ')}` : ''}`;
+      if (localProjection) await projectSubscription.executeWithOptions({ summary }, [snapshot(), events]);
+      else await projectSubscriptionActivity.executeWithOptions({ summary }, [snapshot(), events]);
       projectionRetryAtMs = null;
+      // Turns that ran while it was written added theirs after these: they go with the next projection.
+      outbox = outbox.slice(events.length);
     } catch (error) {
       // The projection is a read model: a failure there must never fail the subscription itself.
       // The workflow's own state stays right; the projection is written again a little later, and
@@ -476,6 +514,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
   type ChargeOrder = Omit<ChargeEffect, 'kind'> & { unsettled: SubscriptionState['unsettledOrders'] };
 
   async function charge(order: ChargeOrder, summary: string, activity = chargeSubscription): Promise<ChargeOutcome> {
+    const outcome = await chargeOutcomeOf(order, summary, activity);
+    seenCharges = [...seenCharges, outcome];
+    return outcome;
+  }
+
+  async function chargeOutcomeOf(order: ChargeOrder, summary: string, activity: typeof chargeSubscription): Promise<ChargeOutcome> {
     try {
       return await activity.executeWithOptions({ summary }, [
         {
@@ -575,6 +619,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       case 'pause':
         s = startPause(s);
         return;
+      case 'trialNotice':
+        s = noteTrialEnding(s);
+        return;
       case 'enterHold':
         s = enterHold(s, event.atMs);
         return;
@@ -620,7 +667,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       // Messages sent while the last projection (a local activity) ran reach the run only at the
       // next workflow task: take one task boundary before deciding to close the run.
       if (localProjection) await sleep(1);
-      if (await drain()) return continueAsNew<typeof subscriptionWorkflow>({ create: input.create, state: s });
+      if (await drain()) return continueAsNew<typeof subscriptionWorkflow>({ create: input.create, state: s, ...(outbox.length > 0 ? { outbox } : {}) });
       continue;
     }
     const seen = messages;
@@ -641,7 +688,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput) {
       continue; // a message changed the plan: recompute the next event
     }
     // An operation that took the turn in this same instant changed the plan: re-plan after it.
-    await turn.runExclusive(() => (messages === seen ? run(event) : undefined));
+    await turn.runExclusive(async () => {
+      if (messages !== seen) return;
+      const before = s;
+      try {
+        await run(event);
+      } finally {
+        recordTurn({ kind: 'timer', event }, before);
+      }
+    });
   }
   // Ended: handlers waiting for a charge answer at once (the subscription is terminal).
   while (!(await drain())) await condition(() => waitingForCharge === 0);

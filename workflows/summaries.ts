@@ -36,6 +36,8 @@ export function waitSummary(event: SubscriptionEvent, s: SubscriptionState): str
       return `renewal #${s.cycle + 1} ${price}${s.pendingChange ? ` (now ${plan.name})` : ''} on ${at}`;
     case 'retry':
       return `retry renewal #${s.cycle} ${price} on ${at}`;
+    case 'trialNotice':
+      return `trial-end notice${s.trialEndsAtMs === null ? '' : ` (trial ends ${formatLocal(s.trialEndsAtMs, s.anchor.timeZone)})`} on ${at}`;
     case 'enterHold':
       return `grace period ends, account hold on ${at}`;
     case 'pause':

@@ -9,6 +9,7 @@ import { requestIds } from './request-id';
 import { requestMetrics } from './request-metrics';
 import { requireJsonBodies } from './require-json';
 import { routeTemplates } from './route-template';
+import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { paymentMethodRoutes } from './routes/payment-methods';
@@ -18,6 +19,7 @@ import { reconciliationRoutes } from './routes/reconciliation';
 import { schedulePreviewRoutes } from './routes/schedule-preview';
 import { subscriptionOperationRoutes } from './routes/subscription-operations';
 import { subscriptionRoutes } from './routes/subscriptions';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 
 export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -34,7 +36,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(requireJsonBodies());
   app.use(express.json({ limit: '64kb' }));
   app.use(metricsRoutes(metrics));
-  for (const routes of [planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes, reconciliationRoutes]) {
+  for (const routes of [planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes, reconciliationRoutes, eventRoutes, webhookEndpointRoutes]) {
     app.use(routes(deps));
   }
   app.use((req, res) => sendProblem(res, new HttpProblem(404, 'route-not-found', `no route ${req.method} ${req.path}`)));

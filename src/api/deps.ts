@@ -5,6 +5,8 @@ import type { PaymentMethodsRepo } from '../db/payment-methods-repo';
 import type { PaymentsRepo } from '../db/payments-repo';
 import type { PlansRepo } from '../db/plans-repo';
 import type { SubscriptionsRepo } from '../db/subscriptions-repo';
+import type { WebhooksRepo } from '../db/webhooks-repo';
+import type { WebhookDeliveryOptions } from '../webhooks/delivery-options';
 import type { PaymentGateway } from '../gateway/payment-gateway';
 
 export interface ApiDeps {
@@ -13,6 +15,9 @@ export interface ApiDeps {
   paymentMethods: PaymentMethodsRepo;
   subscriptions: SubscriptionsRepo;
   payments: PaymentsRepo;
+  webhooks: WebhooksRepo;
+  /** The URL policy endpoints are checked against, and the retry schedule of redeliveries' workflows. */
+  webhookDelivery: WebhookDeliveryOptions;
   gateway: PaymentGateway;
   temporal: Client;
   taskQueue: string;

@@ -86,10 +86,27 @@ function answerHeaders(res: Response): Record<string, string> {
 }
 
 /**
+ * A field of the answer that is a secret shown once (a webhook signing secret): kept sealed in the
+ * stored answer and opened again for a replay, so it never rests in plaintext.
+ */
+export interface SealedField {
+  name: string;
+  seal: (plaintext: string) => string;
+  open: (sealed: string) => string;
+}
+
+function withField(body: unknown, field: SealedField | undefined, transform: (value: string) => string): unknown {
+  if (!field || body === null || typeof body !== 'object' || !(field.name in body)) return body;
+  const value = (body as Record<string, unknown>)[field.name];
+  return typeof value === 'string' ? { ...body, [field.name]: transform(value) } : body;
+}
+
+/**
  * Route middleware: `router.post(path, idempotent(deps.pool, 'refund'), handler)`. `route` names
  * the operation; together with the path it scopes the key.
  */
-export function idempotent(pool: Pool, route: string, times: ClaimTimes = DEFAULT_CLAIM_TIMES): RequestHandler {
+export function idempotent(pool: Pool, route: string, options: { times?: ClaimTimes; sealed?: SealedField } = {}): RequestHandler {
+  const times = options.times ?? DEFAULT_CLAIM_TIMES;
   const store = new IdempotencyStore(pool, times);
   let claims = 0;
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -111,10 +128,10 @@ export function idempotent(pool: Pool, route: string, times: ClaimTimes = DEFAUL
         res.set('Retry-After', String(IN_PROGRESS_RETRY_AFTER_SECONDS));
         return next(new HttpProblem(409, 'idempotency-key-in-use', 'a request with this Idempotency-Key is in progress; retry after it has answered'));
       case 'done':
-        return replay(res, claim);
+        return replay(res, { ...claim, body: withField(claim.body, options.sealed, (v) => options.sealed!.open(v)) });
       case 'claimed':
         res.locals.idempotencyGeneration = claim.generation;
-        hold(store, res, key, scope, claim.token, times.leaseMs);
+        hold(store, res, key, scope, claim.token, times.leaseMs, options.sealed);
         return next();
     }
   };
@@ -124,7 +141,7 @@ export function idempotent(pool: Pool, route: string, times: ClaimTimes = DEFAUL
  * Keeps the claim alive while the request runs, and settles it with the answer: stored before the
  * answer is sent (so a repeat that follows it is always a replay), or released on a 5xx.
  */
-function hold(store: IdempotencyStore, res: Response, key: string, scope: string, token: string, leaseMs: number): void {
+function hold(store: IdempotencyStore, res: Response, key: string, scope: string, token: string, leaseMs: number, sealed: SealedField | undefined): void {
   const startedAt = Date.now();
   const renewal = setInterval(() => {
     if (Date.now() - startedAt > MAX_HOLD_MS) return void clearInterval(renewal);
@@ -143,7 +160,9 @@ function hold(store: IdempotencyStore, res: Response, key: string, scope: string
     if (settled) return json(body);
     const status = res.statusCode;
     void settle(() =>
-      status >= 500 ? store.release(key, scope, token) : store.finish(key, scope, token, { status, body, headers: answerHeaders(res) }),
+      status >= 500
+        ? store.release(key, scope, token)
+        : store.finish(key, scope, token, { status, body: withField(body, sealed, sealed ? sealed.seal : (v) => v), headers: answerHeaders(res) }),
     ).then(() => json(body));
     return res;
   };

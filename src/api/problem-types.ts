@@ -25,6 +25,8 @@ export const EDGE_PROBLEM_CODES = [
   'unknown-plan',
   'unknown-payment-method',
   'unknown-auth-key',
+  // Webhooks
+  'webhook-url-refused',
   // The payment gateway
   'billing-key-issuance-failed',
   'card-declined',

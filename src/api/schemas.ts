@@ -35,11 +35,19 @@ export const paymentMethodChangeBody = z.strictObject({ paymentMethodId: ID });
 /** A POST that takes no body accepts none or `{}` (see `parseNoBody` in validate.ts). */
 export const emptyBody = z.union([z.strictObject({}), z.undefined()]);
 
+/** A `limit` query parameter: digits only, since coercion alone would take "1e2", " 5" or "0x10". */
+export const limitParam = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,4}$/, `limit: an integer from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .default(fallback);
+
 export const listSubscriptionsQuery = z.strictObject({
   customerKey: CUSTOMER_KEY.optional(),
   status: z.enum(SUBSCRIPTION_STATUSES).optional(),
-  // Digits only: coercion alone would take "1e2", " 5" or "0x10".
-  limit: z.string().regex(/^[0-9]{1,3}$/, 'limit: an integer from 1 to 200').transform(Number).pipe(z.number().int().min(1).max(200)).default(50),
+  limit: limitParam(200, 50),
 });
 
 const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$/;

@@ -1,7 +1,7 @@
 /** Shared wiring for the split worker / API processes of the compose deployment. */
 import { openDatabase } from '../db/database';
 import { loadOrCreateEncryptionKey } from '../db/encryption-key';
-import type { Config } from '../config';
+import { webhookDeliveryOptions, type Config } from '../config';
 import { TossPaymentsClient } from '../gateway/toss-payments-client';
 
 export async function connectRuntime(config: Config) {
@@ -12,6 +12,7 @@ export async function connectRuntime(config: Config) {
   });
   return {
     ...database,
+    webhookDelivery: webhookDeliveryOptions(config),
     gateway: new TossPaymentsClient({ baseUrl: config.TOSS_API_BASE_URL, secretKey: config.TOSS_SECRET_KEY }),
     temporalAddress: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`,
   };

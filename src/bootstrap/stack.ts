@@ -10,7 +10,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
 import { createApiApp } from '../api/app';
-import type { Config } from '../config';
+import { webhookDeliveryOptions, type Config } from '../config';
 import { ensureFirstApiKey, type FirstKeyOutcome } from '../auth/first-key';
 import { openDatabase } from '../db/database';
 import { loadOrCreateEncryptionKey } from '../db/encryption-key';
@@ -62,7 +62,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
       databaseUrl = db.url;
     }
     urls.postgres = databaseUrl.replace(/\/\/[^@]*@/, '//');
-    const { pool, plans, paymentMethods, payments, subscriptions } = await openDatabase(databaseUrl, {
+    const { pool, plans, paymentMethods, payments, subscriptions, webhooks } = await openDatabase(databaseUrl, {
       encryptionKey: loadOrCreateEncryptionKey(config.BILLING_KEY_ENCRYPTION_KEY, config.dataDir),
       onMigration: (msg) => logger.debug({ migration: msg }),
       onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost'),
@@ -112,7 +112,8 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     const worker: Worker = await createSubscriptionWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
-      activities: createActivities({ gateway, paymentMethods, payments, subscriptions, pool }),
+      // The local stack may send webhooks to receivers on this machine (docs/webhooks.md).
+      activities: createActivities({ gateway, paymentMethods, payments, subscriptions, pool, webhooks, webhookDelivery: webhookDeliveryOptions(config, 'private') }),
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
     });
@@ -129,7 +130,10 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
     // The daily ledger-versus-gateway check (docs/reconciliation.md); idempotent across processes.
     await ensureReconciliationSchedule(temporal, { taskQueue: TASK_QUEUE }).catch((e: Error) => logger.warn({ err: e.message }, 'daily reconciliation schedule not ensured'));
-    const api = createApiApp({ pool, plans, paymentMethods, subscriptions, payments, gateway, temporal, taskQueue: TASK_QUEUE, logger, rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE });
+    const api = createApiApp({
+      pool, plans, paymentMethods, subscriptions, payments, webhooks, gateway, temporal, taskQueue: TASK_QUEUE, logger,
+      rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE, webhookDelivery: webhookDeliveryOptions(config, 'private'),
+    });
     const apiServer = await listen(api, config.API_PORT, config.API_HOST);
     stops.push(() => close(apiServer));
     urls.api = `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}`;

@@ -2,7 +2,7 @@
  * Opening the application database: schema migrated, seed plans present, one pool and the
  * repositories on it. `npm start` and the split worker/API processes share this wiring.
  */
-import { BillingKeyCipher } from './billing-key-cipher';
+import { SecretCipher } from './secret-cipher';
 import { migrate } from './migrate';
 import { PaymentMethodsRepo } from './payment-methods-repo';
 import { PaymentsRepo } from './payments-repo';
@@ -10,9 +10,10 @@ import { PlansRepo } from './plans-repo';
 import { createPool } from './pool';
 import { SEED_PLANS } from './seed-plans';
 import { SubscriptionsRepo } from './subscriptions-repo';
+import { WebhooksRepo } from './webhooks-repo';
 
 export interface DatabaseOptions {
-  /** The key that encrypts billing keys at rest (base64, 32 bytes). */
+  /** The key that encrypts billing keys and webhook secrets at rest (base64, 32 bytes). */
   encryptionKey: string;
   onMigration?: (message: string) => void;
   onIdleError?: (error: Error) => void;
@@ -23,11 +24,13 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
   const pool = createPool(databaseUrl, 20, options.onIdleError);
   const plans = new PlansRepo(pool);
   await plans.insertMissing(SEED_PLANS);
+  const cipher = new SecretCipher(options.encryptionKey);
   return {
     pool,
     plans,
-    paymentMethods: new PaymentMethodsRepo(pool, new BillingKeyCipher(options.encryptionKey)),
+    paymentMethods: new PaymentMethodsRepo(pool, cipher),
     payments: new PaymentsRepo(pool),
     subscriptions: new SubscriptionsRepo(pool),
+    webhooks: new WebhooksRepo(pool, cipher),
   };
 }

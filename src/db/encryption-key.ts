@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createPrivateFileExclusive, ensurePrivateDir, tightenFile } from '../infra/private-files';
-import { BillingKeyCipher } from './billing-key-cipher';
+import { SecretCipher } from './secret-cipher';
 
 /**
  * The configured key, or for local development one generated once into the data directory:
@@ -14,7 +14,7 @@ export function loadOrCreateEncryptionKey(configured: string | undefined, dataDi
   const file = path.join(dataDir, 'billing-key-encryption.key');
   if (!existsSync(file)) {
     ensurePrivateDir(dataDir);
-    createPrivateFileExclusive(file, `${BillingKeyCipher.generateKey()}\n`);
+    createPrivateFileExclusive(file, `${SecretCipher.generateKey()}\n`);
   }
   tightenFile(file);
   return readFileSync(file, 'utf8').trim();

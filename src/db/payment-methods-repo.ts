@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { BillingKeyCipher } from './billing-key-cipher';
+import type { SecretCipher } from './secret-cipher';
 
 /** What the API may show of a payment method: never the billing key. */
 export interface PaymentMethodView {
@@ -30,7 +30,7 @@ const toView = (row: PaymentMethodRow): PaymentMethodView => ({
 export class PaymentMethodsRepo {
   constructor(
     private readonly pool: Pool,
-    private readonly cipher: BillingKeyCipher,
+    private readonly cipher: SecretCipher,
   ) {}
 
   /**

@@ -1,10 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * AES-256-GCM for billing keys at rest (SPEC §8). Format `v1.<iv>.<tag>.<ciphertext>` (base64url),
- * so a key rotation can add `v2` beside it.
+ * AES-256-GCM for secrets at rest: billing keys and webhook signing secrets (SPEC §8). Format
+ * `v1.<iv>.<tag>.<ciphertext>` (base64url), so a key rotation can add `v2` beside it.
  */
-export class BillingKeyCipher {
+export class SecretCipher {
   private readonly key: Buffer;
 
   constructor(keyBase64: string) {
@@ -25,7 +25,7 @@ export class BillingKeyCipher {
 
   decrypt(sealed: string): string {
     const [version, iv, tag, ciphertext] = sealed.split('.');
-    if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('unrecognised billing key ciphertext');
+    if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('unrecognised secret ciphertext');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

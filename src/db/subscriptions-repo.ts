@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { LifecycleEvent, LifecycleEventType } from '../domain/lifecycle-events';
 import type { SubscriptionSnapshot } from '../domain/subscription';
 
 export interface SubscriptionRow {
@@ -13,6 +14,12 @@ export interface SubscriptionRow {
   next_billing_at: Date | null;
   snapshot: SubscriptionSnapshot | null;
   created_at: Date;
+}
+
+/** A webhook delivery whose workflow is still to be started. */
+export interface PendingDelivery {
+  deliveryId: string;
+  eventType: LifecycleEventType;
 }
 
 /** The read model of subscriptions; the workflow is the source of truth and writes it through an activity. */
@@ -71,24 +78,48 @@ export class SubscriptionsRepo {
   }
 
   /**
-   * Writes a snapshot unless a newer one is already there (activities may retry or overtake).
-   * An upsert: if the API process died between starting the workflow and listing it, the
-   * workflow's own projection creates the row.
+   * Writes a snapshot unless a newer one is already there (activities may retry or overtake), and
+   * the lifecycle events recorded with it, in one statement: an event exists exactly when the change
+   * it tells was published (docs/events.md). Events already written (a retried projection) are kept
+   * as they are. Each new event gets a webhook delivery per enabled endpoint that wants its type.
+   * Answers the deliveries of these events whose workflows are still to be started (new ones, and
+   * ones a failed try left behind). An upsert: if the API process died between starting the
+   * workflow and listing it, the workflow's own projection creates the row.
    */
-  async project(s: SubscriptionSnapshot): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO subscriptions AS t (id, customer_key, plan_id, product, payment_method_id, status, entitled, time_zone,
-                                       next_billing_at, current_period_start, current_period_end, snapshot, version)
-       VALUES ($1, $12, $4, $5, $6, $2, $3, $13, $7, $8, $9, $10, $11)
-       ON CONFLICT (id) DO UPDATE SET
-              status = EXCLUDED.status, entitled = EXCLUDED.entitled, plan_id = EXCLUDED.plan_id, product = EXCLUDED.product,
-              payment_method_id = EXCLUDED.payment_method_id, next_billing_at = EXCLUDED.next_billing_at,
-              current_period_start = EXCLUDED.current_period_start, current_period_end = EXCLUDED.current_period_end,
-              snapshot = EXCLUDED.snapshot, version = EXCLUDED.version, updated_at = now()
-        WHERE t.version < EXCLUDED.version`,
+  async project(s: SubscriptionSnapshot, events: readonly LifecycleEvent[] = []): Promise<PendingDelivery[]> {
+    const rows = events.map((e) => ({ id: e.id, subscription_id: e.subscriptionId, sequence: e.sequence, type: e.type, occurred_at: e.timestamp, body: e }));
+    const result = await this.pool.query<{ id: string; event_id: string }>(
+      `WITH snapshot AS (
+         INSERT INTO subscriptions AS t (id, customer_key, plan_id, product, payment_method_id, status, entitled, time_zone,
+                                         next_billing_at, current_period_start, current_period_end, snapshot, version)
+         VALUES ($1, $12, $4, $5, $6, $2, $3, $13, $7, $8, $9, $10, $11)
+         ON CONFLICT (id) DO UPDATE SET
+                status = EXCLUDED.status, entitled = EXCLUDED.entitled, plan_id = EXCLUDED.plan_id, product = EXCLUDED.product,
+                payment_method_id = EXCLUDED.payment_method_id, next_billing_at = EXCLUDED.next_billing_at,
+                current_period_start = EXCLUDED.current_period_start, current_period_end = EXCLUDED.current_period_end,
+                snapshot = EXCLUDED.snapshot, version = EXCLUDED.version, updated_at = now()
+          WHERE t.version < EXCLUDED.version
+         RETURNING 1
+       ), inserted AS (
+         INSERT INTO events (id, subscription_id, sequence, type, occurred_at, body)
+         SELECT e.id, e.subscription_id, e.sequence, e.type, e.occurred_at, e.body
+           FROM jsonb_to_recordset($14::jsonb) AS e(id text, subscription_id text, sequence integer, type text, occurred_at timestamptz, body jsonb)
+         ON CONFLICT DO NOTHING
+         RETURNING id, type
+       ), deliveries AS (
+         INSERT INTO webhook_deliveries (endpoint_id, event_id)
+         SELECT w.id, i.id FROM inserted i
+           JOIN webhook_endpoints w ON w.status = 'enabled' AND (cardinality(w.event_types) = 0 OR i.type = ANY (w.event_types))
+         RETURNING id, event_id
+       )
+       SELECT id, event_id FROM deliveries
+       UNION ALL
+       SELECT id, event_id FROM webhook_deliveries WHERE event_id = ANY ($15::text[]) AND NOT dispatched`,
       [s.subscriptionId, s.status, s.entitled, s.planId, s.product, s.paymentMethodId, s.nextBillingAt,
-        s.currentPeriod.start, s.currentPeriod.end, JSON.stringify(s), s.version, s.customerKey, s.timeZone],
+        s.currentPeriod.start, s.currentPeriod.end, JSON.stringify(s), s.version, s.customerKey, s.timeZone, JSON.stringify(rows), events.map((e) => e.id)],
     );
+    const typeOf = new Map(events.map((e) => [e.id, e.type]));
+    return result.rows.map((r) => ({ deliveryId: r.id, eventType: typeOf.get(r.event_id)! }));
   }
 
   async get(id: string): Promise<SubscriptionRow | null> {

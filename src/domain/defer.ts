@@ -2,7 +2,8 @@
  * Defer (SPEC §4.5): the merchant moves the next billing date later, access kept, nothing
  * charged in between. The anchor moves to the new date, so later renewals follow from it.
  */
-import { addDays, addIntervalToDate, anchorOn, localDateOf, localToInstantMs } from './calendar';
+import { addDays, addIntervalToDate, anchorOn, daysLaterAt, localDateOf, localToInstantMs } from './calendar';
+import { TRIAL_NOTICE_DAYS } from './lifecycle-events';
 import { parseLocalDate } from './local-date';
 import { inTrial, ruleRejection, stateRejection, touched, assertAllowed, type Rejection, type SubscriptionState } from './subscription-state';
 
@@ -34,7 +35,10 @@ export function deferRejection(s: SubscriptionState, until: string): Rejection |
   return null;
 }
 
-/** The current period now ends at `until` (the anchor's local time); a trial is extended likewise. */
+/**
+ * The current period now ends at `until` (the anchor's local time); a trial is extended likewise,
+ * and its end notice, if not sent yet, moves with it (one notice per trial).
+ */
 export function applyDefer(s: SubscriptionState, until: string): SubscriptionState {
   assertAllowed(deferRejection(s, until));
   const tz = s.anchor.timeZone;
@@ -44,5 +48,6 @@ export function applyDefer(s: SubscriptionState, until: string): SubscriptionSta
     periodIndex: -1,
     currentPeriod: { startMs: s.currentPeriod.startMs, endMs },
     trialEndsAtMs: inTrial(s) ? endMs : s.trialEndsAtMs,
+    trialNoticeAtMs: inTrial(s) && s.trialNoticeAtMs !== null ? daysLaterAt(endMs, -TRIAL_NOTICE_DAYS, s.anchor.time, tz) : s.trialNoticeAtMs,
   });
 }

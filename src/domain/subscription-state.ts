@@ -173,6 +173,10 @@ export interface SubscriptionState {
   };
   createdAtMs: number;
   endedAtMs: number | null;
+  /** When `subscription.trial_will_end` is due (null: sent, no trial, or a run from before it existed). */
+  trialNoticeAtMs: number | null;
+  /** The sequence number of the subscription's last lifecycle event (lifecycle-events.ts). */
+  eventSeq: number;
   /** Bumped on every change, so projections written out of order never go backwards. */
   version: number;
 }
@@ -255,6 +259,8 @@ export function withStateDefaults(s: SubscriptionState): SubscriptionState {
     voidFailures: s.voidFailures ?? [],
     refundSeq: s.refundSeq ?? 0,
     revocation: s.revocation ?? null,
+    trialNoticeAtMs: s.trialNoticeAtMs ?? null,
+    eventSeq: s.eventSeq ?? 0,
     counters: { ...s.counters, amountRefunded: s.counters.amountRefunded ?? 0 },
   };
 }

@@ -9,6 +9,7 @@ import { anchorAt, daysLaterAt, periodOf, rebaseAnchor } from './calendar';
 import { dunningPhaseAt, dunningSchedule, nextRetryAfter } from './dunning';
 import { lookupEvent, periodChargeEffect, unsettledOrderOf, withPaidOrder, type ChargeEffect, type LookupEvent } from './money-movement';
 import { reconcileEvent, reconcileLater, unsettledOrdersToReconcile, type ReconcileEvent } from './purchase-reconciliation';
+import { TRIAL_NOTICE_DAYS } from './lifecycle-events';
 import { isTerminal, type SubscriptionStatus } from './subscription-status';
 import {
   assertAllowed,
@@ -75,6 +76,8 @@ export function newSubscription(input: CreateSubscriptionInput, nowMs: number): 
     counters: { paidCycles: 0, chargeAttempts: 0, declinedAttempts: 0, amountCharged: 0, amountRefunded: 0 },
     createdAtMs: nowMs,
     endedAtMs: null,
+    trialNoticeAtMs: trialEndsAtMs === null ? null : Math.max(startMs, daysLaterAt(trialEndsAtMs, -TRIAL_NOTICE_DAYS, startAnchor.time, input.timeZone)),
+    eventSeq: 0,
     version: 1,
   };
 }
@@ -89,6 +92,8 @@ export type SubscriptionEvent =
   /** A scheduled dunning retry. */
   | { kind: 'retry'; atMs: number }
   | { kind: 'enterHold'; atMs: number }
+  /** A few days before the trial ends: nothing changes but the notice (lifecycle-events.ts). */
+  | { kind: 'trialNotice'; atMs: number }
   /** The current period ends and a requested pause begins. */
   | { kind: 'pause'; atMs: number }
   /** The pause ends: a new period starts and is charged. */
@@ -101,7 +106,7 @@ export type SubscriptionEvent =
 
 /** What the subscription waits for next, or null when only a message can move it. */
 export function nextEvent(s: SubscriptionState): SubscriptionEvent | null {
-  const candidates = [lookupEvent(s), reconcileEvent(s), lifecycleEvent(s)].filter((e): e is SubscriptionEvent => e !== null);
+  const candidates = [lookupEvent(s), reconcileEvent(s), trialNoticeEvent(s), lifecycleEvent(s)].filter((e): e is SubscriptionEvent => e !== null);
   // Earliest first; on a tie, settling what is unconfirmed goes before the lifecycle moves on.
   return candidates.reduce<SubscriptionEvent | null>((first, e) => (first === null || e.atMs < first.atMs ? e : first), null);
 }
@@ -109,6 +114,15 @@ export function nextEvent(s: SubscriptionState): SubscriptionEvent | null {
 /** Money is still moving: the workflow stays open until every unconfirmed charge and refund is settled. */
 export function hasUnsettledMoney(s: SubscriptionState): boolean {
   return s.unsettledPurchases.length > 0 || s.pendingRefunds.length > 0 || s.unsettledOrders.some((o) => o.nextCheckAtMs !== undefined);
+}
+
+function trialNoticeEvent(s: SubscriptionState): SubscriptionEvent | null {
+  return s.status === 'TRIALING' && s.trialNoticeAtMs !== null ? { kind: 'trialNotice', atMs: s.trialNoticeAtMs } : null;
+}
+
+/** The trial-end notice went out. */
+export function noteTrialEnding(s: SubscriptionState): SubscriptionState {
+  return touched(s, { trialNoticeAtMs: null });
 }
 
 function lifecycleEvent(s: SubscriptionState): SubscriptionEvent | null {

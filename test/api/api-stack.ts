@@ -30,6 +30,8 @@ export interface ApiStack {
   rowsOf(customerKey: string): Promise<{ id: string; status: string; version: number }[]>;
   /** Whether a workflow exists for a subscription id. */
   hasWorkflow(subscriptionId: string): Promise<boolean>;
+  /** Stops the worker (its in-flight tasks end) and starts a new one on the same task queue. */
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,16 +39,18 @@ export async function startApiStack(options: { gateway?: (real: PaymentGateway) 
   const env = await startDevServer();
   const parts = await startParts();
   const taskQueue = `api-${Math.random().toString(36).slice(2)}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: parts.activities,
-  });
-  const running = worker.run();
+  const newWorker = () =>
+    Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      activities: parts.activities,
+    });
+  let worker = await newWorker();
+  let running = worker.run();
   const gateway = options.gateway ? options.gateway(parts.gateway) : parts.gateway;
-  const app = createApiApp({ pool: parts.pool, ...parts.repos, gateway, temporal: env.client, taskQueue, logger: createLogger('silent') });
+  const app = createApiApp({ pool: parts.pool, ...parts.repos, webhookDelivery: parts.webhookDelivery, gateway, temporal: env.client, taskQueue, logger: createLogger('silent') });
   const api = await authedAgent(app, parts.pool);
   return {
     env,
@@ -65,6 +69,12 @@ export async function startApiStack(options: { gateway?: (real: PaymentGateway) 
       return rows;
     },
     hasWorkflow: (subscriptionId) => workflowExists(env, subscriptionId),
+    async restartWorker() {
+      worker.shutdown();
+      await running;
+      worker = await newWorker();
+      running = worker.run();
+    },
     async stop() {
       worker.shutdown();
       await running;
@@ -115,5 +125,8 @@ export function validPostBodies(customer: { customerKey: string; paymentMethodId
     'POST /v1/subscriptions/:id/revoke': { refund: 'full' },
     'POST /v1/payments/:paymentId/refund': { amount: 1000 },
     'POST /v1/schedule-preview': { interval: { unit: 'month', count: 1 }, anchor: '2025-01-31T00:30' },
+    'POST /v1/webhook-endpoints': { url: 'http://127.0.0.1:9/hooks', eventTypes: ['subscription.canceled'] },
+    'POST /v1/webhook-endpoints/:endpointId/enable': {},
+    'POST /v1/webhook-endpoints/:endpointId/deliveries/:deliveryId/redeliver': {},
   };
 }

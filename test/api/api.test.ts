@@ -32,7 +32,7 @@ beforeAll(async () => {
     activities: parts.activities,
   });
   running = worker.run();
-  const app = createApiApp({ pool: parts.pool, ...parts.repos, gateway: parts.gateway, temporal: env.client, taskQueue, logger: createLogger('silent') });
+  const app = createApiApp({ pool: parts.pool, ...parts.repos, webhookDelivery: parts.webhookDelivery, gateway: parts.gateway, temporal: env.client, taskQueue, logger: createLogger('silent') });
   api = await authedAgent(app, parts.pool);
 }, 120_000);
 
@@ -257,7 +257,7 @@ describe('Web UI readability on the dev server', () => {
         `charge renewal #1 ${monthly} (Pro 월간)`,
         `charge plan change (CHARGE_FULL_PRICE) ${yearly} now`,
         expect.stringMatching(new RegExp(`^revoke: refund ${escaped(yearly)} of \\S+$`)),
-        'project REVOKED v' + revoked.body.version,
+        `project REVOKED v${revoked.body.version} + subscription.revoked, payment.refunded`,
       ]),
     );
   });

@@ -124,7 +124,7 @@ test('a read-only key on every read: served (neither 401 nor 403)', async () => 
 });
 
 test('rate limit per key: 429 rate-limited with Retry-After; another key is not affected', async () => {
-  const limited = createApiApp({ pool: h.pool, ...h.repos, gateway: h.gateway, temporal: h.env.client, taskQueue: h.taskQueue, logger: createLogger('silent'), rateLimitPerMinute: 3 });
+  const limited = createApiApp({ pool: h.pool, ...h.repos, webhookDelivery: h.webhookDelivery, gateway: h.gateway, temporal: h.env.client, taskQueue: h.taskQueue, logger: createLogger('silent'), rateLimitPerMinute: 3 });
   const first = agentWithKey(limited, (await createTestApiKey(h.pool, 'read')).key);
   for (let i = 0; i < 3; i++) expect((await first.get('/v1/plans')).status).toBe(200);
   const refused = await first.get('/v1/plans');

@@ -16,7 +16,7 @@ import { Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { createActivities } from '../../activities';
 import { derivedSubscriptionId } from '../../src/api/subscription-start';
-import { BillingKeyCipher } from '../../src/db/billing-key-cipher';
+import { SecretCipher } from '../../src/db/secret-cipher';
 import { PaymentMethodsRepo } from '../../src/db/payment-methods-repo';
 import { TASK_QUEUE, workflowIdFor } from '../../src/temporal/task-queue';
 import { bearer, createTestApiKey } from '../support/api-client';
@@ -34,20 +34,20 @@ let worker: Worker;
 let running: Promise<void>;
 let apiKey: string;
 let paymentMethods: PaymentMethodsRepo;
-const encryptionKey = BillingKeyCipher.generateKey();
+const encryptionKey = SecretCipher.generateKey();
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   env = await startDevServer();
   parts = await startParts();
   // The API process encrypts billing keys with this key; the worker here must read them.
-  paymentMethods = new PaymentMethodsRepo(parts.pool, new BillingKeyCipher(encryptionKey));
+  paymentMethods = new PaymentMethodsRepo(parts.pool, new SecretCipher(encryptionKey));
   worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE, // the API process starts workflows on the default queue (its own dev server here)
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: createActivities({ gateway: parts.gateway, ...parts.repos, paymentMethods, pool: parts.pool }),
+    activities: createActivities({ gateway: parts.gateway, ...parts.repos, webhookDelivery: parts.webhookDelivery, paymentMethods, pool: parts.pool }),
   });
   running = worker.run();
   apiKey = (await createTestApiKey(parts.pool)).key;

@@ -13,6 +13,7 @@ import { TossApiError } from '../../src/gateway/toss-api-error';
 import type { PaymentGateway } from '../../src/gateway/payment-gateway';
 import { workflowIdFor } from '../../src/temporal/task-queue';
 import { fillPath, listRoutes } from '../support/api-client';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 import { startApiStack, validPostBodies, type ApiStack } from './api-stack';
 
 let stack: ApiStack;
@@ -252,7 +253,7 @@ test('the claim of a running request is renewed until it answers', async () => {
   app.use(express.json());
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  app.post('/slow', idempotent(stack.parts.pool, 'slow', times), async (_req, res) => {
+  app.post('/slow', idempotent(stack.parts.pool, 'slow', { times }), async (_req, res) => {
     await held;
     res.json({ done: true });
   });
@@ -299,33 +300,67 @@ test('every POST route takes an Idempotency-Key: a repeat is a replay (table-dri
 
 test('every POST route, 5 concurrent requests with one key and a valid body: one does the work, the rest wait or replay it (table-driven)', async () => {
   const posts = listRoutes(stack.app).filter((r) => r.method === 'POST');
-  for (const route of posts) {
-    // Each route on its own customer and subscription, so one route's work cannot change another's answer.
-    const customerKey = stack.parts.customerKey('idem-par');
-    const paymentMethodId = await stack.card(customerKey);
-    const created = await stack.api.post('/v1/subscriptions').send(createBody(customerKey, paymentMethodId));
-    expect(created.status).toBe(201);
-    const params = { customerKey, id: created.body.subscriptionId, paymentId: created.body.lastPayment.paymentId };
-    const label = `${route.method} ${route.path}`;
-    const body = validPostBodies({ customerKey, paymentMethodId })[label];
-    expect({ label, known: body !== undefined }).toEqual({ label, known: true });
-    const chargesBefore = stack.parts.charges(customerKey).length;
-    const send = () => stack.api.post(fillPath(route.path, params)).set('Idempotency-Key', `par-${label}`).send(body as object);
-    const answers = await Promise.all(Array.from({ length: 5 }, send));
-    const inProgress = answers.filter((r) => r.status === 409 && r.body.code === 'idempotency-key-in-use');
-    const replays = answers.filter((r) => r.headers['idempotent-replayed'] === 'true');
-    const worked = answers.filter((r) => !inProgress.includes(r) && !replays.includes(r));
-    expect({ label, worked: worked.length }).toEqual({ label, worked: 1 });
-    expect({ label, status: worked[0]!.status < 500 }).toEqual({ label, status: true });
-    for (const replay of replays) expect({ label, status: replay.status, body: replay.body }).toEqual({ label, status: worked[0]!.status, body: worked[0]!.body });
-    // After the work, the key answers the same again, and money moved at most once.
-    const after = await send();
-    expect({ label, status: after.status, replayed: after.headers['idempotent-replayed'] }).toEqual({ label, status: worked[0]!.status, replayed: 'true' });
-    expect(stack.parts.charges(customerKey).length - chargesBefore).toBeLessThanOrEqual(1);
-    const refunds = await stack.parts.repos.payments.refunds.listForOrder(params.paymentId);
-    expect({ label, refunds: refunds.length }).toEqual({ label, refunds: label.endsWith('/refund') || label.endsWith('/revoke') ? 1 : 0 });
+  // Webhook routes work on a real endpoint and a real delivery: each subscription's activation is delivered to it.
+  const receiver = await startWebhookReceiver();
+  const endpoint = await stack.api.post('/v1/webhook-endpoints').send({ url: receiver.url, eventTypes: ['subscription.activated'] });
+  receiver.secret = endpoint.body.secret;
+  try {
+    for (const route of posts) {
+      // Each route on its own customer and subscription, so one route's work cannot change another's answer.
+      const customerKey = stack.parts.customerKey('idem-par');
+      const paymentMethodId = await stack.card(customerKey);
+      const created = await stack.api.post('/v1/subscriptions').send(createBody(customerKey, paymentMethodId));
+      expect(created.status).toBe(201);
+      const params = {
+        customerKey,
+        id: created.body.subscriptionId,
+        paymentId: created.body.lastPayment.paymentId,
+        endpointId: endpoint.body.id,
+        deliveryId: await deliveryOf(endpoint.body.id, created.body.subscriptionId),
+      };
+      const label = `${route.method} ${route.path}`;
+      const body = validPostBodies({ customerKey, paymentMethodId })[label];
+      expect({ label, known: body !== undefined }).toEqual({ label, known: true });
+      const chargesBefore = stack.parts.charges(customerKey).length;
+      const send = () => stack.api.post(fillPath(route.path, params)).set('Idempotency-Key', `par-${label}`).send(body as object);
+      const answers = await Promise.all(Array.from({ length: 5 }, send));
+      const inProgress = answers.filter((r) => r.status === 409 && r.body.code === 'idempotency-key-in-use');
+      const replays = answers.filter((r) => r.headers['idempotent-replayed'] === 'true');
+      const worked = answers.filter((r) => !inProgress.includes(r) && !replays.includes(r));
+      expect({ label, worked: worked.length }).toEqual({ label, worked: 1 });
+      expect({ label, status: worked[0]!.status < 500 }).toEqual({ label, status: true });
+      for (const replay of replays) expect({ label, status: replay.status, body: replay.body }).toEqual({ label, status: worked[0]!.status, body: worked[0]!.body });
+      // After the work, the key answers the same again, and money moved at most once.
+      const after = await send();
+      expect({ label, status: after.status, replayed: after.headers['idempotent-replayed'] }).toEqual({ label, status: worked[0]!.status, replayed: 'true' });
+      expect(stack.parts.charges(customerKey).length - chargesBefore).toBeLessThanOrEqual(1);
+      const refunds = await stack.parts.repos.payments.refunds.listForOrder(params.paymentId);
+      expect({ label, refunds: refunds.length }).toEqual({ label, refunds: label.endsWith('/refund') || label.endsWith('/revoke') ? 1 : 0 });
+      if (label === 'POST /v1/webhook-endpoints') {
+        const { rows } = await stack.parts.pool.query(`SELECT count(*)::int AS n FROM webhook_endpoints WHERE url = 'http://127.0.0.1:9/hooks' AND status = 'enabled'`);
+        expect(rows[0].n).toBe(1);
+      }
+      if (label.endsWith('/redeliver')) expect(worked[0]!.body.outcome).toBe('succeeded');
+    }
+  } finally {
+    // The database outlives this file: no endpoint of it may receive the next files' events.
+    for (const e of (await stack.api.get('/v1/webhook-endpoints')).body.data) await stack.api.delete(`/v1/webhook-endpoints/${e.id}`);
+    await receiver.close();
   }
 });
+
+/** The delivery of a subscription's event to an endpoint, once the projection has written it. */
+async function deliveryOf(endpointId: string, subscriptionId: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const { rows } = await stack.parts.pool.query(
+      'SELECT d.id FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint_id = $1 AND e.subscription_id = $2',
+      [endpointId, subscriptionId],
+    );
+    if (rows[0]) return rows[0].id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no delivery of ${subscriptionId} to ${endpointId}`);
+}
 
 describe('operations', () => {
   async function activeSubscription(label: string, planId = 'pro-monthly'): Promise<{ customerKey: string; id: string }> {

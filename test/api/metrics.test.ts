@@ -276,7 +276,7 @@ describe('request ids', () => {
     });
     const logger = createLogger('debug', 'metrics-test', sink);
     const { parts, env, taskQueue } = stack;
-    const app = createApiApp({ pool: parts.pool, ...parts.repos, gateway: parts.gateway, temporal: env.client, taskQueue, logger });
+    const app = createApiApp({ pool: parts.pool, ...parts.repos, webhookDelivery: parts.webhookDelivery, gateway: parts.gateway, temporal: env.client, taskQueue, logger });
     const api = agentWithKey(app, (await createTestApiKey(parts.pool, 'full')).key);
     const customerKey = parts.customerKey('logs');
     const registered = await api.post(`/v1/customers/${customerKey}/payment-methods`).set('X-Request-Id', 'log-trace-1').send({ authKey: 'auth_approve' });

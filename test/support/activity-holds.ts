@@ -60,9 +60,9 @@ export class ActivityHolds {
         await gate('chargeSubscription', input.subscriptionId);
         return activities.chargeSubscription(input);
       },
-      async projectSubscription(snapshot) {
+      async projectSubscription(snapshot, events) {
         await gate('projectSubscription', snapshot.subscriptionId);
-        return activities.projectSubscription(snapshot);
+        return activities.projectSubscription(snapshot, events);
       },
     };
   }

@@ -60,6 +60,7 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
   const app = createApiApp({
     pool: parts.pool,
     ...parts.repos,
+    webhookDelivery: parts.webhookDelivery,
     gateway: parts.gateway,
     temporal: env.client,
     taskQueue,

@@ -14,6 +14,7 @@ import {
   beginRenewal,
   newSubscription,
   nextEvent,
+  noteTrialEnding,
   type SubscriptionState,
 } from '../../src/domain/subscription';
 import { localDateTime } from '../support/local-time';
@@ -141,7 +142,7 @@ describe('mode rules (seed 002)', () => {
     const { quote, next } = planChangeOutcome(s, tier2, undefined, at('2027-04-05T09:00'));
     expect(quote).toMatchObject({ mode: 'WITHOUT_PRORATION', chargeNow: 0 });
     expect(next.status).toBe('TRIALING');
-    expect(local(nextEvent(next)!.atMs)).toBe('2027-04-15 09:00');
+    expect(local(nextEvent(noteTrialEnding(next))!.atMs)).toBe('2027-04-15 09:00');
     expect(planChangeRejection(s, tier2, 'CHARGE_PRORATED_PRICE')?.reason).toMatch(/during a trial/);
   });
   test('a DEFERRED change is replaced by a new one and withdrawn by changing back', () => {

@@ -1,7 +1,7 @@
-import { BillingKeyCipher } from '../../src/db/billing-key-cipher';
+import { SecretCipher } from '../../src/db/secret-cipher';
 
 test('billing keys round-trip, never appear in the ciphertext, and tampering is detected', () => {
-  const cipher = new BillingKeyCipher(BillingKeyCipher.generateKey());
+  const cipher = new SecretCipher(SecretCipher.generateKey());
   const sealed = cipher.encrypt('bk_secret_billing_key_123');
   expect(sealed).not.toContain('bk_secret');
   expect(cipher.encrypt('bk_secret_billing_key_123')).not.toBe(sealed); // random IV
@@ -9,6 +9,6 @@ test('billing keys round-trip, never appear in the ciphertext, and tampering is 
   const parts = sealed.split('.');
   parts[3] = Buffer.from('tampered').toString('base64url');
   expect(() => cipher.decrypt(parts.join('.'))).toThrow();
-  expect(() => new BillingKeyCipher(BillingKeyCipher.generateKey()).decrypt(sealed)).toThrow();
-  expect(() => new BillingKeyCipher('c2hvcnQ=')).toThrow(/32 bytes/);
+  expect(() => new SecretCipher(SecretCipher.generateKey()).decrypt(sealed)).toThrow();
+  expect(() => new SecretCipher('c2hvcnQ=')).toThrow(/32 bytes/);
 });

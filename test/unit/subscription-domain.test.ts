@@ -8,6 +8,7 @@ import {
   cancelRejection,
   newSubscription,
   nextEvent,
+  noteTrialEnding,
   restoreRejection,
   TransitionRejected,
   type ChargeOutcome,
@@ -37,7 +38,9 @@ test('a trial schedules its end as the first charge and anchors there', () => {
   const s = create(true);
   expect(s.status).toBe('TRIALING');
   expect(s.anchor).toMatchObject({ date: '2025-02-07', time: '00:30:00' });
-  expect(nextEvent(s)).toEqual({ kind: 'renew', atMs: Date.parse('2025-02-06T15:30:00Z') });
+  // Three local days before its end the trial says so; then its end is the first charge.
+  expect(nextEvent(s)).toEqual({ kind: 'trialNotice', atMs: Date.parse('2025-02-03T15:30:00Z') });
+  expect(nextEvent(noteTrialEnding(s))).toEqual({ kind: 'renew', atMs: Date.parse('2025-02-06T15:30:00Z') });
   expect(beginRenewal(s)).toMatchObject({ cycle: 1, periodIndex: 0 });
 });
 

@@ -8,19 +8,11 @@ import { parseLocalDate } from '../../domain/local-date';
 import { ReconciliationRepo, type Mismatch, type ReconciliationRun } from '../../db/reconciliation-repo';
 import type { ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
+import { limitParam } from '../schemas';
 import { parse } from '../validate';
 
-// Digits only: coercion alone would take "1e2", " 5" or "0x10".
-const limit = (max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^[0-9]{1,4}$/, `limit: an integer from 1 to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(max))
-    .default(fallback);
-
-export const listRunsQuery = z.strictObject({ limit: limit(200, 30) });
-export const runQuery = z.strictObject({ limit: limit(1000, 1000) });
+export const listRunsQuery = z.strictObject({ limit: limitParam(200, 30) });
+export const runQuery = z.strictObject({ limit: limitParam(1000, 1000) });
 const DAY = z.string().refine((text) => parseLocalDate(text) !== null, 'day: a real date YYYY-MM-DD');
 
 const runView = (run: ReconciliationRun) => ({
