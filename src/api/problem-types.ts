@@ -25,6 +25,10 @@ export const EDGE_PROBLEM_CODES = [
   'unknown-plan',
   'unknown-payment-method',
   'unknown-auth-key',
+  // Plans
+  'plan-exists',
+  'plan-in-use',
+  'plan-archived',
   // Webhooks
   'webhook-url-refused',
   // The payment gateway

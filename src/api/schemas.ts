@@ -1,6 +1,7 @@
 /** Request shapes at the HTTP edge (zod); the domain re-checks its own rules. */
 import { z } from 'zod';
 import { INTERVAL_UNITS } from '../domain/calendar';
+import { isCurrency } from '../domain/money';
 import { parseLocalDate } from '../domain/local-date';
 import { REPLACEMENT_MODES } from '../domain/plan-change';
 import { REVOKE_REFUNDS } from '../domain/revoke';
@@ -105,3 +106,40 @@ export const refundBody = z.union([
   }),
   z.undefined(),
 ]);
+
+const MINOR_UNITS = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const interval = z.strictObject({ unit: z.enum(INTERVAL_UNITS), count: z.number().int().min(1).max(120) });
+const dunningPolicy = z.strictObject({
+  gracePeriodDays: z.number().int(),
+  accountHoldDays: z.number().int(),
+  graceRetryDayOffsets: z.array(z.number().int()).max(30),
+  holdRetryEveryDays: z.number().int(),
+});
+
+/** A plan's definition; the domain (assertValidPlan) checks the rules between fields. */
+const planTerms = {
+  product: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'product: 1–64 chars of a-z, 0-9, _ and -'),
+  name: z.string().min(1).max(100),
+  price: MINOR_UNITS,
+  currency: z.string().refine(isCurrency, 'currency: an ISO 4217 code this service supports (KRW, USD, …)'),
+  interval,
+  autoRenew: z.boolean(),
+  trialDays: z.number().int().nullable(),
+  intro: z.strictObject({ price: MINOR_UNITS, periods: z.number().int() }).nullable(),
+  dunning: dunningPolicy,
+};
+
+export const createPlanBody = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{1,63}$/, 'id: 2–64 chars of a-z, 0-9, _ and -'),
+  ...planTerms,
+  currency: planTerms.currency.default('KRW'),
+  autoRenew: planTerms.autoRenew.default(true),
+  trialDays: planTerms.trialDays.optional(),
+  intro: planTerms.intro.optional(),
+  dunning: planTerms.dunning.optional(),
+});
+
+/** Any subset of the definition; `null` removes a trial or an intro price. */
+export const updatePlanBody = z.strictObject(planTerms).partial().refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
+
+export const listPlansQuery = z.strictObject({ includeArchived: z.enum(['true', 'false']).optional() });

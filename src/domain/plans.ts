@@ -105,3 +105,23 @@ export function assertValidDunningPolicy(policy: DunningPolicy): void {
     throw new PlanRuleError('dunning.holdRetryEveryDays', 'holdRetryEveryDays must be an integer from 1 to 60');
   }
 }
+
+/**
+ * What a subscriber was sold: once any subscription is on a plan, these never change (make a new
+ * plan and move subscribers with a plan change instead). Name, trial and dunning may still change:
+ * they apply to new subscriptions and to later dunning.
+ */
+export const TERMS_FIXED_IN_USE = ['product', 'price', 'currency', 'interval', 'autoRenew', 'intro'] as const;
+
+/** The fixed terms `next` changes from `current`. */
+export function changedTerms(current: Plan, next: Plan): (typeof TERMS_FIXED_IN_USE)[number][] {
+  return TERMS_FIXED_IN_USE.filter((term) => canonical(current[term]) !== canonical(next[term]));
+}
+
+/** JSON with sorted keys: `{count, unit}` and `{unit, count}` are the same interval. */
+function canonical(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  if (typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}

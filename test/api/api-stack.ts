@@ -125,6 +125,8 @@ export function validPostBodies(customer: { customerKey: string; paymentMethodId
     'POST /v1/subscriptions/:id/revoke': { refund: 'full' },
     'POST /v1/payments/:paymentId/refund': { amount: 1000 },
     'POST /v1/schedule-preview': { interval: { unit: 'month', count: 1 }, anchor: '2025-01-31T00:30' },
+    'POST /v1/plans': { id: `plan-${customer.customerKey.toLowerCase()}`.slice(0, 64), product: 'idem', name: 'Idempotency test plan', price: 9_900, interval: { unit: 'month', count: 1 } },
+    'POST /v1/plans/:planId/archive': {},
     'POST /v1/webhook-endpoints': { url: 'http://127.0.0.1:9/hooks', eventTypes: ['subscription.canceled'] },
     'POST /v1/webhook-endpoints/:endpointId/enable': {},
     'POST /v1/webhook-endpoints/:endpointId/deliveries/:deliveryId/redeliver': {},

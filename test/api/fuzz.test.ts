@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import type { z } from 'zod';
 import {
+  createPlanBody,
   createSubscriptionBody,
   deferBody,
   issuePaymentMethodBody,
@@ -23,6 +24,7 @@ import {
   refundBody,
   revokeBody,
   schedulePreviewBody,
+  updatePlanBody,
 } from '../../src/api/schemas';
 import { createWebhookEndpointBody } from '../../src/api/routes/webhook-endpoints';
 import { bearer, createTestApiKey, fillPath, listRoutes } from '../support/api-client';
@@ -61,6 +63,9 @@ const BODY_RULES: Record<string, BodyRule> = {
   'POST /v1/subscriptions/:id/revoke': { accepts: schema(revokeBody), fields: ['refund', 'reason'] },
   'POST /v1/payments/:paymentId/refund': { accepts: schema(refundBody), fields: ['amount', 'reason'] },
   'POST /v1/schedule-preview': { accepts: schema(schedulePreviewBody), fields: ['interval', 'anchor', 'timeZone', 'count'], readOnly: true },
+  'POST /v1/plans': { accepts: schema(createPlanBody), fields: ['id', 'product', 'name', 'price', 'currency', 'interval', 'autoRenew', 'trialDays', 'intro', 'dunning'] },
+  'POST /v1/plans/:planId/archive': noBody,
+  'PATCH /v1/plans/:planId': { accepts: schema(updatePlanBody), fields: ['name', 'price', 'interval', 'trialDays', 'intro', 'dunning'] },
   'POST /v1/webhook-endpoints': { accepts: schema(createWebhookEndpointBody), fields: ['url', 'eventTypes', 'description'] },
   'POST /v1/webhook-endpoints/:endpointId/enable': noBody,
   'POST /v1/webhook-endpoints/:endpointId/deliveries/:deliveryId/redeliver': noBody,
@@ -189,7 +194,7 @@ function expectationFor(rule: BodyRule, attempt: Attempt): Expected {
 
 test('every body-taking route: random bodies and content types → a 4xx, never a 5xx, nothing changed', async () => {
   // DELETE takes no body; its route is covered by the auth and webhook tests.
-  const routes = listRoutes(stack.app).filter((r) => r.method === 'POST');
+  const routes = listRoutes(stack.app).filter((r) => r.method === 'POST' || r.method === 'PATCH');
   const labels = routes.map((r) => `${r.method} ${r.path}`);
   expect(labels.filter((label) => !(label in BODY_RULES))).toEqual([]);
   expect(labels.length).toBeGreaterThanOrEqual(Object.keys(BODY_RULES).length);
@@ -205,7 +210,7 @@ test('every body-taking route: random bodies and content types → a 4xx, never 
       fc.asyncProperty(attemptArb(rule), async (attempt) => {
         const expected = expectationFor(rule, attempt);
         fc.pre(!expected.skip);
-        let req = client.post(path).set('Authorization', authorization).set('content-type', attempt.contentType);
+        let req = (route.method === 'PATCH' ? client.patch(path) : client.post(path)).set('Authorization', authorization).set('content-type', attempt.contentType);
         if (attempt.idempotencyKey !== undefined) req = req.set('Idempotency-Key', attempt.idempotencyKey);
         const res = await req.send(attempt.body);
         sent++;

@@ -317,6 +317,7 @@ test('every POST route, 5 concurrent requests with one key and a valid body: one
         paymentId: created.body.lastPayment.paymentId,
         endpointId: endpoint.body.id,
         deliveryId: await deliveryOf(endpoint.body.id, created.body.subscriptionId),
+        planId: await freshPlan(customerKey),
       };
       const label = `${route.method} ${route.path}`;
       const body = validPostBodies({ customerKey, paymentMethodId })[label];
@@ -348,6 +349,14 @@ test('every POST route, 5 concurrent requests with one key and a valid body: one
     await receiver.close();
   }
 });
+
+/** A plan of this test alone (archiving it changes nothing another test uses). */
+async function freshPlan(customerKey: string): Promise<string> {
+  const id = `p-${customerKey.toLowerCase()}`.slice(0, 64);
+  const res = await stack.api.post('/v1/plans').send({ id, product: 'idem-archive', name: 'to archive', price: 1_000, interval: { unit: 'month', count: 1 } });
+  expect(res.status).toBe(201);
+  return id;
+}
 
 /** The delivery of a subscription's event to an endpoint, once the projection has written it. */
 async function deliveryOf(endpointId: string, subscriptionId: string): Promise<string> {

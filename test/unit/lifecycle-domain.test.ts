@@ -6,7 +6,7 @@ import { localToInstantMs } from '../../src/domain/calendar';
 import { applyDefer, deferRejection } from '../../src/domain/defer';
 import { applyPause, beginResume, pauseRejection, startPause } from '../../src/domain/pause';
 import { planChangeOutcome, planChangeRejection, type ReplacementMode } from '../../src/domain/plan-change';
-import { DEFAULT_DUNNING_POLICY, type Plan } from '../../src/domain/plans';
+import { changedTerms, DEFAULT_DUNNING_POLICY, type Plan } from '../../src/domain/plans';
 import { topUpOutcome, topUpRejection } from '../../src/domain/prepaid';
 import { revokeRefundAmount } from '../../src/domain/revoke';
 import {
@@ -207,4 +207,11 @@ describe('pause, prepaid, revoke', () => {
     expect(revokeRefundAmount(s, 'prorated', april15)).toBe(100);
     expect(revokeRefundAmount(s, 'full', april15)).toBe(200);
   });
+});
+
+test('a plan in use: which terms an edit would change (key order does not count)', () => {
+  const plan: Plan = { ...tier1, trialDays: 7 };
+  expect(changedTerms(plan, { ...plan, name: 'renamed', trialDays: 14, dunning: { ...plan.dunning, accountHoldDays: 10 } })).toEqual([]);
+  expect(changedTerms(plan, { ...plan, interval: { count: 1, unit: 'month' } })).toEqual([]);
+  expect(changedTerms(plan, { ...plan, price: 300, interval: { unit: 'month', count: 2 }, intro: { price: 100, periods: 1 } })).toEqual(['price', 'interval', 'intro']);
 });

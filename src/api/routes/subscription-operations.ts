@@ -22,6 +22,7 @@ import { idempotent, updateIdOptions } from '../idempotency';
 import { HttpProblem } from '../problem';
 import { deferBody, ID, pauseBody, planChangeBody, planChangePreviewBody, revokeBody } from '../schemas';
 import { parse, parseNoBody } from '../validate';
+import { planForUse } from '../plan-for-use';
 import { sendUpdate, statusOfRejection, subscriptionHandle } from '../workflow-calls';
 
 export function subscriptionOperationRoutes(deps: ApiDeps): Router {
@@ -29,11 +30,7 @@ export function subscriptionOperationRoutes(deps: ApiDeps): Router {
   const now = () => (deps.clock ? deps.clock() : Promise.resolve(Date.now()));
   const handle = (id: string) => subscriptionHandle(deps.temporal, id);
 
-  async function planFor(planId: string): Promise<Plan> {
-    const plan = await deps.plans.get(planId);
-    if (!plan) throw new HttpProblem(422, 'unknown-plan', `no plan ${planId}`, { errors: [{ field: 'planId', message: 'unknown plan' }] });
-    return plan;
-  }
+  const planFor = (planId: string): Promise<Plan> => planForUse(deps.plans, planId);
 
   router.post('/v1/subscriptions/:id/plan-change/preview', idempotent(deps.pool, 'plan-change-preview'), async (req, res) => {
     const id = parse(ID, req.params.id, 'id');

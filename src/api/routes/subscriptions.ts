@@ -7,6 +7,7 @@ import { cancelUpdate, restoreUpdate, retryChargeUpdate, updatePaymentMethodUpda
 import type { ApiDeps } from '../deps';
 import { idempotencyKeyOf, idempotent, updateIdOptions } from '../idempotency';
 import { HttpProblem } from '../problem';
+import { planForUse } from '../plan-for-use';
 import { createSubscriptionBody, ID, listSubscriptionsQuery, paymentMethodChangeBody } from '../schemas';
 import { derivedSubscriptionId, startAndActivate } from '../subscription-start';
 import { assertNotTooFarAhead, parse, parseNoBody } from '../validate';
@@ -33,8 +34,7 @@ export function subscriptionRoutes(deps: ApiDeps): Router {
       }
       assertNotTooFarAhead(startAtMs, nowMs, 'startAt');
     }
-    const plan = await deps.plans.get(body.planId);
-    if (!plan) throw new HttpProblem(422, 'unknown-plan', `no plan ${body.planId}`, { errors: [{ field: 'planId', message: 'unknown plan' }] });
+    const plan = await planForUse(deps.plans, body.planId);
     const paymentMethod = await deps.paymentMethods.get(body.paymentMethodId);
     if (!paymentMethod || paymentMethod.customerKey !== body.customerKey) {
       throw new HttpProblem(422, 'unknown-payment-method', `payment method ${body.paymentMethodId} does not belong to customer ${body.customerKey}`, {
