@@ -19,6 +19,7 @@ import { reconciliationRoutes } from './routes/reconciliation';
 import { schedulePreviewRoutes } from './routes/schedule-preview';
 import { subscriptionOperationRoutes } from './routes/subscription-operations';
 import { subscriptionRoutes } from './routes/subscriptions';
+import { testClockRoutes } from './routes/test-clock';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 
 export function createApiApp(deps: ApiDeps): express.Express {
@@ -39,6 +40,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   for (const routes of [planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes, reconciliationRoutes, eventRoutes, webhookEndpointRoutes]) {
     app.use(routes(deps));
   }
+  if (deps.testClock) app.use(testClockRoutes({ ...deps, testClock: deps.testClock }));
   app.use((req, res) => sendProblem(res, new HttpProblem(404, 'route-not-found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler(deps.logger));
   return app;

@@ -6,6 +6,7 @@ import type { PaymentsRepo } from '../db/payments-repo';
 import type { PlansRepo } from '../db/plans-repo';
 import type { SubscriptionsRepo } from '../db/subscriptions-repo';
 import type { WebhooksRepo } from '../db/webhooks-repo';
+import type { TestClock } from '../temporal/test-clock';
 import type { WebhookDeliveryOptions } from '../webhooks/delivery-options';
 import type { PaymentGateway } from '../gateway/payment-gateway';
 
@@ -22,6 +23,8 @@ export interface ApiDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  /** A simulation's test clock (`npm run simulate`): mounts /v1/test-clock. */
+  testClock?: TestClock;
   /** "Now" for previews: the wall clock, or the test server's clock in simulations. */
   clock?: () => Promise<number>;
   /** Requests per minute per API key (config API_RATE_LIMIT_PER_MINUTE); default 6000. */

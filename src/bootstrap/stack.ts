@@ -19,10 +19,14 @@ import { TossPaymentsClient } from '../gateway/toss-payments-client';
 import { startDevServer } from '../infra/dev-server';
 import { assertPortsFree, describeListenError, stackPortClaims } from '../infra/ports';
 import { ensurePrivateDir } from '../infra/private-files';
-import { resolveTemporalCli } from '../infra/temporal-binaries';
+import { resolveTemporalCli, resolveTestServer } from '../infra/temporal-binaries';
 import { installWorkerRuntime } from '../metrics/worker-runtime';
 import { TASK_QUEUE } from '../temporal/task-queue';
+import { createTestClock } from '../temporal/test-clock';
+import { startTimeSkippingTemporal } from '../temporal/time-skipping-server';
 import { createSubscriptionWorker } from '../temporal/worker';
+import type { ApiDeps } from '../api/deps';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startAppPostgres } from './app-postgres';
 import { ensureReconciliationSchedule } from '../temporal/reconciliation-schedule';
 
@@ -43,7 +47,7 @@ function listen(app: import('express').Express, port: number, host = '127.0.0.1'
 
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-export async function startStack(config: Config, logger: Logger): Promise<RunningStack> {
+export async function startStack(config: Config, logger: Logger, options: { simulation?: boolean } = {}): Promise<RunningStack> {
   const stops: (() => Promise<void>)[] = [];
   const urls: Record<string, string> = {};
   const stop = async () => {
@@ -88,30 +92,51 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
     }
     const gateway = new TossPaymentsClient({ baseUrl: gatewayBaseUrl, secretKey });
 
-    let temporalAddress = config.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      const cliPath = resolveTemporalCli();
-      if (!cliPath) throw new Error('no Temporal CLI available: install Go ≥ 1.25 or set TEMPORAL_CLI_PATH / TEMPORAL_ADDRESS');
-      logger.info('starting the Temporal dev server');
-      const dev = await startDevServer({
-        cliPath,
-        dataDir: path.join(config.dataDir, 'temporal'),
-        port: config.TEMPORAL_PORT,
-        uiPort: config.TEMPORAL_UI_PORT,
-        namespace: config.TEMPORAL_NAMESPACE,
-      });
-      stops.push(dev.stop);
-      temporalAddress = dev.address;
-      urls.temporalUi = dev.uiUrl;
+    // The Temporal side: the dev server (or TEMPORAL_ADDRESS), or in a simulation the time-skipping
+    // test server, whose clock the API's test clock moves (docs/simulation.md).
+    let temporal: Client;
+    let workerConnection: NativeConnection;
+    let simulationEnv: TestWorkflowEnvironment | undefined;
+    if (options.simulation) {
+      logger.info('starting the Temporal time-skipping test server (simulation)');
+      installWorkerRuntime({ logger });
+      const testServer = resolveTestServer();
+      simulationEnv = await startTimeSkippingTemporal({ ...(testServer ? { path: testServer } : {}), port: config.TEMPORAL_PORT });
+      stops.push(() => simulationEnv!.teardown());
+      urls.temporal = `127.0.0.1:${config.TEMPORAL_PORT}`;
+      temporal = simulationEnv.client;
+      workerConnection = simulationEnv.nativeConnection;
+    } else {
+      let temporalAddress = config.TEMPORAL_ADDRESS;
+      if (!temporalAddress) {
+        const cliPath = resolveTemporalCli();
+        if (!cliPath) throw new Error('no Temporal CLI available: install Go ≥ 1.25 or set TEMPORAL_CLI_PATH / TEMPORAL_ADDRESS');
+        logger.info('starting the Temporal dev server');
+        const dev = await startDevServer({
+          cliPath,
+          dataDir: path.join(config.dataDir, 'temporal'),
+          port: config.TEMPORAL_PORT,
+          uiPort: config.TEMPORAL_UI_PORT,
+          namespace: config.TEMPORAL_NAMESPACE,
+        });
+        stops.push(dev.stop);
+        temporalAddress = dev.address;
+        urls.temporalUi = dev.uiUrl;
+      }
+      urls.temporal = temporalAddress;
+      // Before the first connection: the SDK's Prometheus exporter when WORKER_METRICS_ADDRESS is set.
+      installWorkerRuntime({ logger });
+      const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+      stops.push(() => nativeConnection.close());
+      workerConnection = nativeConnection;
+      const clientConnection = await Connection.connect({ address: temporalAddress });
+      stops.push(() => clientConnection.close());
+      temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
     }
-    urls.temporal = temporalAddress;
 
-    // Before the first connection: the SDK's Prometheus exporter when WORKER_METRICS_ADDRESS is set.
-    installWorkerRuntime({ logger });
-    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
     const worker: Worker = await createSubscriptionWorker({
       connection: workerConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: simulationEnv ? (simulationEnv.namespace ?? 'default') : config.TEMPORAL_NAMESPACE,
       // The local stack may send webhooks to receivers on this machine (docs/webhooks.md).
       activities: createActivities({ gateway, paymentMethods, payments, subscriptions, pool, webhooks, webhookDelivery: webhookDeliveryOptions(config, 'private') }),
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
@@ -122,17 +147,27 @@ export async function startStack(config: Config, logger: Logger): Promise<Runnin
       // Ctrl-C also reaches the SDK's own signal handler, which may have begun draining already.
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
-      await workerConnection.close();
     });
 
-    const clientConnection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => clientConnection.close());
-    const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-    // The daily ledger-versus-gateway check (docs/reconciliation.md); idempotent across processes.
-    await ensureReconciliationSchedule(temporal, { taskQueue: TASK_QUEUE }).catch((e: Error) => logger.warn({ err: e.message }, 'daily reconciliation schedule not ensured'));
+    let simulation: Pick<ApiDeps, 'testClock' | 'clock'> = {};
+    if (simulationEnv) {
+      const env = simulationEnv;
+      const testClock = createTestClock(env, {
+        inFlight: () => {
+          const status = worker.getStatus();
+          return status.numInFlightWorkflowActivations + status.numInFlightActivities;
+        },
+      });
+      simulation = { testClock, clock: () => env.currentTimeMs() };
+    } else {
+      // The daily ledger-versus-gateway check (docs/reconciliation.md); idempotent across processes.
+      // The test server has no Schedules, and a simulation's ledger is not a merchant's.
+      await ensureReconciliationSchedule(temporal, { taskQueue: TASK_QUEUE }).catch((e: Error) => logger.warn({ err: e.message }, 'daily reconciliation schedule not ensured'));
+    }
     const api = createApiApp({
       pool, plans, paymentMethods, subscriptions, payments, webhooks, gateway, temporal, taskQueue: TASK_QUEUE, logger,
       rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE, webhookDelivery: webhookDeliveryOptions(config, 'private'),
+      ...simulation,
     });
     const apiServer = await listen(api, config.API_PORT, config.API_HOST);
     stops.push(() => close(apiServer));

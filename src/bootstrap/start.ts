@@ -1,8 +1,12 @@
 /**
  * `npm start`: the whole system on embedded defaults, in one process on the dev server.
  * `npm run start:cluster` (`--cluster`): the same system on a PostgreSQL-backed Temporal server,
- * with WORKERS worker processes (cluster-stack.ts). Ctrl-C stops everything either started.
+ * with WORKERS worker processes (cluster-stack.ts).
+ * `npm run simulate` (`--simulate`): the same system on the time-skipping test server with a test
+ * clock, on a fresh data directory of its own (docs/simulation.md). Ctrl-C stops everything.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import type { FirstKeyOutcome } from '../auth/first-key';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -11,16 +15,23 @@ import { startClusterStack } from './cluster-stack';
 import { startStack } from './stack';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const loaded = loadConfig();
+  const logger = createLogger(loaded.LOG_LEVEL);
   const cluster = process.argv.includes('--cluster');
-  const stack = cluster ? await startClusterStack(config, logger) : await startStack(config, logger);
+  const simulation = process.argv.includes('--simulate');
+  // A simulation's subscriptions live only as long as its test server: it starts from nothing each time.
+  const config = simulation ? { ...loaded, dataDir: path.join(loaded.dataDir, 'simulation') } : loaded;
+  if (simulation) rmSync(config.dataDir, { recursive: true, force: true });
+  const stack = cluster ? await startClusterStack(config, logger) : await startStack(config, logger, { simulation });
   const { urls, apiKey } = stack;
   const banner = [
     '',
     cluster
       ? `  Subscription orchestrator is running in cluster mode (${config.WORKERS} workers, ${config.TEMPORAL_SHARDS} history shards, logs in ${config.dataDir}/logs)`
-      : '  Subscription orchestrator is running',
+      : simulation
+        ? '  Subscription orchestrator is running as a simulation: time moves only when you advance the test clock'
+        : '  Subscription orchestrator is running',
+    simulation && `  Test clock       ${urls.api}/v1/test-clock   (advance: POST ${urls.api}/v1/test-clock/advance {"by":"P1M"})`,
     `  API              ${urls.api}   (try: curl -H "Authorization: Bearer $API_KEY" ${urls.api}/v1/plans)`,
     apiKeyLine(apiKey),
     urls.temporalUi && `  Temporal Web UI  ${urls.temporalUi}`,

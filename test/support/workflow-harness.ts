@@ -9,7 +9,8 @@ import { createApiApp } from '../../src/api/app';
 import type { Plan } from '../../src/domain/plans';
 import { createLogger } from '../../src/logger';
 import { workflowIdFor } from '../../src/temporal/task-queue';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
+import { createTestClock } from '../../src/temporal/test-clock';
+import { registerSearchAttributes } from '../../src/temporal/time-skipping-server';
 import { subscriptionWorkflow } from '../../workflows/subscription-workflow';
 import { ActivityHolds } from './activity-holds';
 import { authedAgent, type ApiAgent } from './api-client';
@@ -61,6 +62,13 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
     pool: parts.pool,
     ...parts.repos,
     webhookDelivery: parts.webhookDelivery,
+    // The simulation's test clock (npm run simulate mounts the same one).
+    testClock: createTestClock(env, {
+      inFlight: () => {
+        const status = worker.getStatus();
+        return status.numInFlightWorkflowActivations + status.numInFlightActivities;
+      },
+    }),
     gateway: parts.gateway,
     temporal: env.client,
     taskQueue,
@@ -117,17 +125,4 @@ export async function createTimeSkippingHarness(): Promise<Harness> {
       await env.teardown();
     },
   };
-}
-
-/** The Java test server only accepts search attributes it has been told about. */
-async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const types: Record<string, number> = { KEYWORD: 2, BOOL: 5, DATETIME: 6 }; // IndexedValueType
-  try {
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, types[k.type]!])),
-    });
-  } catch {
-    // Already registered, or the server accepts any attribute.
-  }
 }
