@@ -1,5 +1,5 @@
 /**
- * Charging one attempt of one cycle, exactly once (SPEC §4.6, §5, §8). The billing key is
+ * Charging one attempt of one cycle, exactly once (docs/money-movement.md). The billing key is
  * resolved and decrypted here and nowhere else; the workflow only knows the payment-method id.
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';

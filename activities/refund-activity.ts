@@ -1,5 +1,5 @@
 /**
- * Giving money back from one paid order through Toss's cancel API, exactly once (SPEC §4.5
+ * Giving money back from one paid order through Toss's cancel API, exactly once (docs/lifecycle.md §4.4
  * refund / revoke, §8). The workflow chooses the refundId; it is the Idempotency-Key at Toss and
  * the refunds row's key, so a retry after a crash anywhere in here never refunds twice.
  */

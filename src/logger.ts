@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
-/** Anything that could carry a secret is censored before it reaches a log line (SPEC §8). */
+/** Anything that could carry a secret is censored before it reaches a log line (README, Architecture). */
 export const REDACTED_PATHS = [
   'billingKey',
   '*.billingKey',

@@ -1,7 +1,7 @@
 /**
  * The subscription workflow's message contract, shared by the workflow and its callers (API,
  * tests). Each operation is an Update with a validator; cancel, restore, changePlan and defer are
- * also Signals with the same handler for fire-and-forget callers (SPEC §4.5). A rejected Update
+ * also Signals with the same handler for fire-and-forget callers (docs/lifecycle.md §2). A rejected Update
  * fails with an ApplicationFailure whose type says why: TransitionRejected (HTTP 409),
  * RuleRejected (422), PaymentDeclined (402), RefundRejected (422).
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §4.8's worked examples end to end: the HTTP API (preview, plan change, defer) on the real
+ * docs/lifecycle.md §3.1's worked examples end to end: the HTTP API (preview, plan change, defer) on the real
  * time-skipping server, the workflow, the charge activity over HTTP to the emulator and the
  * PostgreSQL ledger. Every charged amount and every billing instant is asserted exactly.
  *

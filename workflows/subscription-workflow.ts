@@ -1,5 +1,5 @@
 /**
- * One subscription = one workflow (SPEC §5). A thin loop over the domain state machine: sleep
+ * One subscription = one workflow (README, Architecture). A thin loop over the domain state machine: sleep
  * until `nextEvent` (or until a message changes the state), run it, publish the new state.
  * Every state change — timer events and messages alike — runs one at a time (`exclusively`), so
  * an operation awaiting a charge or refund can never interleave with a renewal or another message.
@@ -118,7 +118,7 @@ import {
 } from './messages';
 import { chargeSummary, purchaseSummary, refundSummary, settleSummary, waitSummary } from './summaries';
 
-/** Bounded history: a new run every 12 cycles (SPEC §5), or earlier when the server suggests it. */
+/** Bounded history: a new run every 12 cycles (README, Architecture), or earlier when the server suggests it. */
 export const CYCLES_PER_RUN = 12;
 
 /** A projection that failed after all its retries is written again this much later. */

@@ -1,4 +1,4 @@
-/** One-line texts for the Web UI's timer and activity summaries (SPEC §5). */
+/** One-line texts for the Web UI's timer and activity summaries (README, Architecture). */
 import { formatLocal } from '../src/domain/calendar';
 import { formatMoney, type Currency } from '../src/domain/money';
 import type { ChargeEffect } from '../src/domain/money-movement';

@@ -8,7 +8,7 @@ export type RefundKind = 'refund' | 'revoke' | 'void';
 /** What a payment is after a refund: fully given back, or partly. */
 export type RefundedStatus = Extract<LedgerStatus, 'CANCELED' | 'PARTIAL_CANCELED'>;
 
-/** One cancel at Toss: money given back from one paid order (SPEC §4.5 refund / revoke). */
+/** One cancel at Toss: money given back from one paid order (docs/lifecycle.md §4.4). */
 export interface RefundEntry {
   /** The Idempotency-Key the cancel was sent with; chosen by the workflow, so retries reuse it. */
   refundId: string;

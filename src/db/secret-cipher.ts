@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * AES-256-GCM for secrets at rest: billing keys and webhook signing secrets (SPEC §8). Format
+ * AES-256-GCM for secrets at rest: billing keys and webhook signing secrets (README, Architecture). Format
  * `v1.<iv>.<tag>.<ciphertext>` (base64url), so a key rotation can add `v2` beside it.
  */
 export class SecretCipher {

@@ -1,6 +1,6 @@
 import { DEFAULT_DUNNING_POLICY, type Plan } from '../domain/plans';
 
-/** Plans every fresh database starts with: KRW tiers, plus the seed's USD/GBP examples (SPEC §4.8). */
+/** Plans every fresh database starts with: KRW tiers, plus the seed's USD/GBP examples (docs/lifecycle.md §3.1). */
 export const SEED_PLANS: Plan[] = [
   { id: 'basic-monthly', product: 'basic', name: 'Basic 월간', price: 9_900, currency: 'KRW', interval: { unit: 'month', count: 1 }, autoRenew: true, trialDays: 14, dunning: DEFAULT_DUNNING_POLICY },
   { id: 'basic-yearly', product: 'basic', name: 'Basic 연간', price: 99_000, currency: 'KRW', interval: { unit: 'year', count: 1 }, autoRenew: true, dunning: DEFAULT_DUNNING_POLICY },

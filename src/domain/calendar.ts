@@ -1,5 +1,5 @@
 /**
- * The billing calendar (SPEC §4.3). Pure and deterministic: the workflow, the API's schedule
+ * The billing calendar (docs/lifecycle.md §6). Pure and deterministic: the workflow, the API's schedule
  * preview and the tests all compute billing instants here.
  *
  * Every period start is computed from the anchor (never from the previous, possibly clamped,

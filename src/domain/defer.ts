@@ -1,5 +1,5 @@
 /**
- * Defer (SPEC §4.5): the merchant moves the next billing date later, access kept, nothing
+ * Defer (docs/lifecycle.md §4.1): the merchant moves the next billing date later, access kept, nothing
  * charged in between. The anchor moves to the new date, so later renewals follow from it.
  */
 import { addDays, addIntervalToDate, anchorOn, daysLaterAt, localDateOf, localToInstantMs } from './calendar';

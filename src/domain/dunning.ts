@@ -1,5 +1,5 @@
 /**
- * The dunning ladder (SPEC §4.6): IN_GRACE_PERIOD (entitled) → ON_HOLD (not entitled) → EXPIRED,
+ * The dunning ladder (docs/lifecycle.md §5): IN_GRACE_PERIOD (entitled) → ON_HOLD (not entitled) → EXPIRED,
  * with retries at day offsets from the failed due date, at the anchor's local time.
  */
 import { daysLaterAt } from './calendar';

@@ -1,5 +1,5 @@
 /**
- * Money is an integer count of the currency's minor unit (SPEC §4.1). Every computed amount is
+ * Money is an integer count of the currency's minor unit (docs/lifecycle.md §6). Every computed amount is
  * rounded half-up where it is computed; nothing here ever stores a float.
  */
 

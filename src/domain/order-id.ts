@@ -1,5 +1,5 @@
 /**
- * Deterministic order ids (SPEC §5): one per (subscription, cycle, attempt), valid for Toss
+ * Deterministic order ids (README, Architecture): one per (subscription, cycle, attempt), valid for Toss
  * (6–64 chars of [A-Za-z0-9_-]). The same id is the Idempotency-Key of the charge request, so a
  * retried activity can never charge a cycle twice.
  */

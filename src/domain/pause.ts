@@ -1,5 +1,5 @@
 /**
- * Pause and resume (SPEC §4.5): a pause starts at the current period end and lasts 7 days to
+ * Pause and resume (docs/lifecycle.md §4.2): a pause starts at the current period end and lasts 7 days to
  * 3 months, with no access and no charges. Resuming (at the pause end, or early) charges at once
  * and the anchor becomes the resume instant.
  */

@@ -1,5 +1,5 @@
 /**
- * Plan changes in the five replacement modes of seed `002_…` (SPEC §4.5, §4.7). One function,
+ * Plan changes in the five replacement modes of seed `002_…` (docs/lifecycle.md §3). One function,
  * `planChangeOutcome`, computes both the quote the API previews and the state the workflow
  * adopts, so a preview is by construction what the change does.
  */
@@ -117,7 +117,7 @@ function statusRejection(s: SubscriptionState): Rejection | null {
   }
 }
 
-/** The mode a change uses, or why it is not allowed (the seed's mode rules, SPEC §4.5). */
+/** The mode a change uses, or why it is not allowed (the seed's mode rules, docs/lifecycle.md §3.2). */
 export function resolvePlanChangeMode(
   s: SubscriptionState,
   plan: Plan,

@@ -1,4 +1,4 @@
-/** Plans are data (SPEC §4.2); this module holds their shape and the rules a plan must obey. */
+/** Plans are data (docs/plans.md); this module holds their shape and the rules a plan must obey. */
 import { assertInterval, type BillingInterval } from './calendar';
 import { assertMinorUnits, type Currency } from './money';
 

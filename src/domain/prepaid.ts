@@ -1,5 +1,5 @@
 /**
- * Prepaid plans (SPEC §4.2, §4.5): no renewal; a top-up charges the full price now and extends
+ * Prepaid plans (docs/plans.md; docs/lifecycle.md §4.3): no renewal; a top-up charges the full price now and extends
  * the expiry by one period from the current expiry (seed `002_…`: top-ups always use full price).
  */
 import { periodStartMs } from './calendar';

@@ -1,5 +1,5 @@
 /**
- * Proration arithmetic (SPEC §4.7), day-based on the subscription's local calendar. The change
+ * Proration arithmetic (docs/lifecycle.md §3.4), day-based on the subscription's local calendar. The change
  * day counts as used; money is integer minor units, rounded half-up once, at the line computing it.
  */
 import { addDays, addIntervalToDate, daysBetween, localDateOf, type BillingInterval, type Period } from './calendar';
@@ -38,7 +38,7 @@ export function intervalDays(interval: BillingInterval, fromDate: string): numbe
 }
 
 /**
- * Period lengths L of the two plans (SPEC §4.7): months when both bill in months or years, else
+ * Period lengths L of the two plans (docs/lifecycle.md §3.4): months when both bill in months or years, else
  * days (a month counted on the calendar from `fromDate`).
  */
 export function planLengths(current: BillingInterval, next: BillingInterval, fromDate: string): { current: number; next: number } {
@@ -75,7 +75,7 @@ export function creditFor(plan: Plan, basis: ProrationBasis, cap: number): numbe
   return Math.min(value, Math.max(cap, 0));
 }
 
-/** newCostOfRemainder = round(newPrice × f × L_cur / L_new) (SPEC §4.7). */
+/** newCostOfRemainder = round(newPrice × f × L_cur / L_new) (docs/lifecycle.md §3.4). */
 export function newCostOfRemainder(current: Plan, next: Plan, basis: ProrationBasis): number {
   const { remainingDays, periodDays } = basis.fraction;
   const L = planLengths(current.interval, next.interval, basis.periodStartDate);
@@ -86,7 +86,7 @@ export function newCostOfRemainder(current: Plan, next: Plan, basis: ProrationBa
   return ratioRoundHalfUp([next.price, remainingDays], [intervalDays(next.interval, basis.periodStartDate)]);
 }
 
-/** Time a credit buys on a plan: whole periods first, then whole days, rounded down (SPEC §4.5). */
+/** Time a credit buys on a plan: whole periods first, then whole days, rounded down (docs/lifecycle.md §3.4). */
 export interface CreditTime {
   periods: number;
   days: number;

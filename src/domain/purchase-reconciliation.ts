@@ -1,5 +1,5 @@
 /**
- * Charges whose outcome the gateway never confirmed, and whose operation did not go on (SPEC §8:
+ * Charges whose outcome the gateway never confirmed, and whose operation did not go on (README, Architecture:
  * no money is lost). An immediate purchase (plan change, top-up) was refused, so the customer was
  * told nothing changed; a renewal attempt was left unconfirmed when the subscription ended. If such
  * a charge went through anyway, a later lookup finds it and gives the money back in full. Lookups

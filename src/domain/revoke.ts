@@ -1,5 +1,5 @@
 /**
- * Refund and revoke (SPEC §4.4–4.5, the seed's table): a refund gives money back and changes
+ * Refund and revoke (docs/lifecycle.md §4.4): a refund gives money back and changes
  * nothing else; a revoke removes access at once, stops renewal and may refund the latest payment.
  */
 import { refundableBalance } from './money-movement';

@@ -1,4 +1,4 @@
-/** The `state` query's answer (SPEC §4.5): what an operator or the API needs, in ISO instants. */
+/** The `state` query's answer (docs/lifecycle.md §2): what an operator or the API needs, in ISO instants. */
 import { nextRetryAfter } from './dunning';
 import { isEntitled, isTerminal, type SubscriptionStatus } from './subscription-status';
 import { inTrial, periodPrice, type DeclineKind, type RevokeRefund, type SubscriptionState } from './subscription-state';

@@ -1,5 +1,5 @@
 /**
- * The shape of one subscription's state (SPEC §4.4–4.6): plain and serialisable, carried by the
+ * The shape of one subscription's state (docs/lifecycle.md §1, §2, §5): plain and serialisable, carried by the
  * workflow across continue-as-new. The operations live in their own modules; this one holds the
  * types they share, the version bump and the way an operation says "not now".
  */
@@ -128,7 +128,7 @@ export interface SubscriptionState {
   startsAtMs: number;
   incompleteExpiresAtMs: number | null;
   dunning: DunningState | null;
-  /** A merchant-side gateway error (SPEC §4.6): nothing moves until an operator retries. */
+  /** A merchant-side gateway error (docs/lifecycle.md §5): nothing moves until an operator retries. */
   blocked: Decline | null;
   /** An immediate charge attempt was asked for (first charge, payment-method update, operator retry). */
   chargeRequested: boolean;

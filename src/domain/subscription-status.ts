@@ -1,4 +1,4 @@
-/** Subscription states and entitlement (SPEC §4.4). */
+/** Subscription states and entitlement (docs/lifecycle.md §1). */
 export const SUBSCRIPTION_STATUSES = [
   'INCOMPLETE',
   'TRIALING',

@@ -1,5 +1,5 @@
 /**
- * The subscription state machine (SPEC §4.4–4.6) as pure functions over a plain, serialisable
+ * The subscription state machine (docs/lifecycle.md §1, §2, §5) as pure functions over a plain, serialisable
  * state. The workflow only sleeps until `nextEvent`, runs the charge it asks for and feeds the
  * outcome back through `applyChargeOutcome`; message handlers call the `apply…` functions after
  * the matching `…Rejection` check. Nothing here reads a clock or does I/O: `nowMs` is passed in.
@@ -30,7 +30,7 @@ import {
 export * from './subscription-state';
 export { snapshotOf, nextBillingAtMs, type SubscriptionSnapshot } from './subscription-snapshot';
 
-/** How long a declined first charge may be fixed by a payment-method update (SPEC §4.5). */
+/** How long a declined first charge may be fixed by a payment-method update (docs/lifecycle.md §2). */
 export const INCOMPLETE_WINDOW_MS = 23 * 60 * 60 * 1000;
 
 export function newSubscription(input: CreateSubscriptionInput, nowMs: number): SubscriptionState {
@@ -188,7 +188,7 @@ export type ChargeOutcome =
   /** The gateway never answered within the retry budget: dunned as a soft decline, reconciled later. */
   | { outcome: 'unknown'; order: UnsettledOrder; message: string };
 
-/** Feeds a charge attempt's outcome into the state (SPEC §4.5 create, §4.6 dunning and recovery). */
+/** Feeds a charge attempt's outcome into the state (docs/lifecycle.md §2 Create, §5 dunning and recovery). */
 export function applyChargeOutcome(s: SubscriptionState, outcome: ChargeOutcome, nowMs: number): SubscriptionState {
   if (outcome.outcome === 'unknown') {
     const decline: Decline = { kind: 'soft', code: 'GATEWAY_UNAVAILABLE', message: outcome.message };
@@ -288,7 +288,7 @@ export function cancelRejection(s: SubscriptionState): Rejection | null {
 }
 
 /**
- * Cancel (SPEC §4.5): renewal off, access until the period end. An unpaid subscription (first
+ * Cancel (docs/lifecycle.md §2): renewal off, access until the period end. An unpaid subscription (first
  * charge failed, in grace or hold) and a paused one have no paid period to run out: they end at once.
  */
 export function applyCancel(s: SubscriptionState, nowMs: number): SubscriptionState {
@@ -317,7 +317,7 @@ export function paymentMethodUpdateRejection(s: SubscriptionState, paymentMethod
   return null;
 }
 
-/** Unpaid: a new payment method triggers one immediate attempt (SPEC §4.5). */
+/** Unpaid: a new payment method triggers one immediate attempt (docs/lifecycle.md §2). */
 export function needsPayment(s: SubscriptionState): boolean {
   return s.status === 'INCOMPLETE' || s.status === 'IN_GRACE_PERIOD' || s.status === 'ON_HOLD' || s.blocked !== null;
 }

@@ -1,5 +1,5 @@
 /**
- * A local Toss Payments billing API (SPEC §6.4): same paths, bodies, status codes, Basic auth and
+ * A local Toss Payments billing API (docs/toss-gateway.md): same paths, bodies, status codes, Basic auth and
  * idempotency semantics as §6.2, plus `/emulator/*` control endpoints for tests and demos.
  */
 import { randomBytes } from 'node:crypto';
@@ -38,7 +38,7 @@ function kst(ms: number): string {
 }
 
 /**
- * The receipt split of a charge. Korean VAT (1/11 of the taxable part, SPEC §4.1) applies to won
+ * The receipt split of a charge. Korean VAT (1/11 of the taxable part, docs/lifecycle.md §6) applies to won
  * charges only; a foreign-currency charge reports no VAT, so all of its taxable part is supplied.
  */
 function receiptSplit(totalAmount: number, taxFreeAmount: number, currency: TossCurrency): { suppliedAmount: number; vat: number } {

@@ -1,5 +1,5 @@
 /**
- * How a Toss error code is treated (SPEC §6.3). Classification is by code, never by HTTP status:
+ * How a Toss error code is treated (docs/toss-gateway.md). Classification is by code, never by HTTP status:
  * PROVIDER_ERROR is a 400 yet transient. `refused` is the cancel (refund) API saying no for good:
  * asking again with the same Idempotency-Key can only repeat the answer.
  */

@@ -7,7 +7,7 @@ import type {
 
 /** Per-call options: idempotency and Toss's test-mode error injection. */
 export interface CallOptions {
-  /** Sent as `Idempotency-Key`; repeats return the first response (SPEC §6.2). */
+  /** Sent as `Idempotency-Key`; repeats return the first response (docs/toss-gateway.md). */
   idempotencyKey?: string;
   /** Sent as `TossPayments-Test-Code`: a test-key request fails with that code. */
   testCode?: string;
@@ -15,7 +15,7 @@ export interface CallOptions {
 
 /**
  * The billing operations this product needs from Toss. One HTTP implementation talks either to
- * api.tosspayments.com or to the local emulator, which speaks the same protocol (SPEC §6.1).
+ * api.tosspayments.com or to the local emulator, which speaks the same protocol (docs/toss-gateway.md).
  */
 export interface PaymentGateway {
   issueBillingKey(req: { authKey: string; customerKey: string }, opts?: CallOptions): Promise<TossBillingAuthorization>;

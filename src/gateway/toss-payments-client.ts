@@ -14,7 +14,7 @@ export interface TossClientConfig {
   timeoutMs?: number;
 }
 
-/** The Toss Payments HTTP protocol (SPEC §6.2): Basic auth with `secretKey:`, JSON bodies, `{code, message}` errors. */
+/** The Toss Payments HTTP protocol (docs/toss-gateway.md): Basic auth with `secretKey:`, JSON bodies, `{code, message}` errors. */
 export class TossPaymentsClient implements PaymentGateway {
   private readonly authorization: string;
 

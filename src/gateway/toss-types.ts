@@ -1,4 +1,4 @@
-/** Shapes of the Toss Payments billing API (SPEC §6.2), shared by the client and the emulator. */
+/** Shapes of the Toss Payments billing API (docs/toss-gateway.md), shared by the client and the emulator. */
 
 export interface TossCard {
   issuerCode: string;
@@ -31,7 +31,7 @@ export interface TossCancel {
 }
 
 /**
- * Currencies a billing charge may carry: the plan currencies of SPEC §4.2 (ISO 4217 codes). Toss
+ * Currencies a billing charge may carry: the plan currencies of docs/plans.md (ISO 4217 codes). Toss
  * charges KRW unless told otherwise; amounts are always integer minor units of this currency.
  */
 export type TossCurrency = 'KRW' | 'USD' | 'JPY' | 'EUR' | 'GBP';

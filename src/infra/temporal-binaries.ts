@@ -1,5 +1,5 @@
 /**
- * Finds or obtains the real Temporal servers without the SDK's download (SPEC §3). Order, for
+ * Finds or obtains the real Temporal servers without the SDK's download (README, Quick start). Order, for
  * each binary: explicit env var → on PATH → per-user cache keyed by version → build/fetch from the
  * package registries (Go module proxy, Maven Central) → undefined, letting the SDK download it
  * (works on a laptop with internet). Nothing here is ever committed.

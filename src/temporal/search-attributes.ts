@@ -1,4 +1,4 @@
-/** Search attributes shown in the Temporal Web UI (SPEC §5); registered on the dev server at start. */
+/** Search attributes shown in the Temporal Web UI (README, Architecture); registered on the dev server at start. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const SubscriptionStatusKey = defineSearchAttributeKey('SubscriptionStatus', SearchAttributeType.KEYWORD);

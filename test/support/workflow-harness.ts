@@ -1,5 +1,5 @@
 /**
- * Time-skipping harness: the real Java test server (existing-path, SPEC §3), a worker running the
+ * Time-skipping harness: the real Java test server (existing-path, README, Quick start), a worker running the
  * real activities against the emulator over HTTP and PostgreSQL.
  */
 import type { Express } from 'express';

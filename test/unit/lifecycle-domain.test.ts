@@ -1,5 +1,5 @@
 /**
- * The lifecycle rules of SPEC §4.5–4.8 as pure functions: the seed's worked examples to the cent,
+ * The lifecycle rules of docs/lifecycle.md §2–3 as pure functions: the seed's worked examples to the cent,
  * the mode rules, defer, pause and prepaid limits.
  */
 import { localToInstantMs } from '../../src/domain/calendar';
@@ -46,7 +46,7 @@ function samwise(): SubscriptionState {
 }
 const april15 = at('2027-04-15T10:00');
 
-describe('SPEC §4.8 Samwise, Tier 1 → Tier 2 on April 15', () => {
+describe('docs/lifecycle.md §3.1 Samwise, Tier 1 → Tier 2 on April 15', () => {
   const change = (mode: ReplacementMode) => planChangeOutcome(samwise(), tier2, mode, april15);
 
   test('WITH_TIME_PRORATION: nothing now; $1.00 buys 10 days; $36.00 on April 26, then every April 26', () => {
@@ -156,7 +156,7 @@ describe('mode rules (seed 002)', () => {
   });
 });
 
-describe('defer (SPEC §4.8 Darcy)', () => {
+describe('defer (docs/lifecycle.md §4.1 Darcy)', () => {
   const gbp: Plan = { id: 'darcy', product: 'darcy', name: 'Darcy', price: 125, currency: 'GBP', interval: { unit: 'month', count: 1 }, autoRenew: true, dunning };
   const LONDON = 'Europe/London';
   const darcy = () => paidNow(newSubscription({ subscriptionId: 'd', customerKey: 'd', plan: gbp, paymentMethodId: 'pm', timeZone: LONDON, withTrial: false }, at('2027-03-01T00:00', LONDON)), at('2027-03-01T00:00', LONDON));

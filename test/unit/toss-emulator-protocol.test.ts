@@ -1,4 +1,4 @@
-/** The emulator speaks the Toss protocol over real HTTP (SPEC §6.2, §6.4), checked with supertest and the real client. */
+/** The emulator speaks the Toss protocol over real HTTP (docs/toss-gateway.md), checked with supertest and the real client. */
 import request from 'supertest';
 import { createTossEmulator } from '../../src/emulator/emulator-app';
 import { TossApiError } from '../../src/gateway/toss-api-error';

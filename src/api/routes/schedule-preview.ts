@@ -6,7 +6,7 @@ import { HttpProblem } from '../problem';
 import { schedulePreviewBody } from '../schemas';
 import { assertNotTooFarAhead, parse } from '../validate';
 
-/** The next N billing instants, computed by the very function the workflow uses (SPEC §4.3). */
+/** The next N billing instants, computed by the very function the workflow uses (docs/lifecycle.md §6). */
 export function schedulePreviewRoutes(deps: ApiDeps): Router {
   const router = Router();
   const now = () => (deps.clock ? deps.clock() : Promise.resolve(Date.now()));

@@ -1,5 +1,5 @@
 /**
- * One POST per lifecycle operation (SPEC §4.5, §7) and the plan-change preview. Each turns the
+ * One POST per lifecycle operation (docs/lifecycle.md §2; the routes are in the README's HTTP API table) and the plan-change preview. Each turns the
  * request into a workflow Update; the workflow's validator decides, and its reason comes back
  * as a 409 (not now) or 422 (not allowed) with nothing changed. Each accepts an Idempotency-Key,
  * which also becomes the Update id, so the workflow itself runs a repeated operation only once.

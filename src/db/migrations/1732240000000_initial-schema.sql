@@ -47,7 +47,7 @@ CREATE TABLE subscriptions (
 CREATE INDEX subscriptions_customer ON subscriptions (customer_key);
 CREATE INDEX subscriptions_status ON subscriptions (status);
 
--- One trial per customer and product (SPEC §4.5).
+-- One trial per customer and product (docs/lifecycle.md §2).
 CREATE TABLE trial_redemptions (
   customer_key    text NOT NULL,
   product         text NOT NULL,

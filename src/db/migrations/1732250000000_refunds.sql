@@ -1,5 +1,5 @@
 -- Up Migration
--- Money given back through Toss's cancel API (SPEC §4.5 refund / revoke), one row per cancel.
+-- Money given back through Toss's cancel API (docs/lifecycle.md §4.4), one row per cancel.
 -- refund_id is the Idempotency-Key sent to Toss: a retried activity finds its row and never
 -- refunds twice. The order's remaining balance and status live on its payments row.
 CREATE TABLE refunds (
