@@ -10,6 +10,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(temporal-polyfill|temporal-utils|temporal-spec)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // Every answer of the API in every test is checked against its OpenAPI document (docs/openapi.md).
+  setupFilesAfterEnv: ['<rootDir>/test/support/openapi-contract.ts'],
   testTimeout: 120_000,
   slowTestThreshold: 30,
 };

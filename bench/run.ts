@@ -5,6 +5,7 @@
  *   npm run bench                      full run (storms of 1k and 10k, memory at 10k/50k asleep)
  *   npm run bench -- --quick           a smaller run of every part (minutes)
  *   npm run bench -- --servers cluster --parts storm,api
+ *   npm run bench -- --parts simulate  the README's simulation session, the year's advance timed
  *
  * Everything runs on loopback, on fresh data directories under the system temp dir, removed after.
  */
@@ -20,10 +21,11 @@ import { prepareCronCustomers, runCronLoop, type CronResult } from './cron-loop'
 import { addSleepers, measureWorkerRss, type MemoryPoint } from './memory';
 import { round, table } from './stats';
 import { cpuCell, registerCards, runStorm, type StormResult } from './storm';
+import { runSimulation, type SimulationResult } from './simulation';
 import { runTimeSkipping, type TimeSkippingResult } from './time-skipping';
 
 type Server = BenchServer;
-const PARTS = ['storm', 'cron', 'api', 'memory', 'timeskip'] as const;
+const PARTS = ['storm', 'cron', 'api', 'memory', 'timeskip', 'simulate'] as const;
 /** Parts that failed: reported, and the run exits non-zero, but what did run is still written. */
 const partFailures: string[] = [];
 let timeSkippingDone = false;
@@ -136,7 +138,7 @@ async function benchServer(server: Server, cron: CronResult[]): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeSkippingResult | undefined): string {
+function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeSkippingResult | undefined, simulation: SimulationResult | undefined): string {
   const cpus = os.cpus();
   const out: string[] = [];
   out.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${os.type()} ${os.release()}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; gateway (emulator) latency ${GATEWAY_LATENCY_MS} ms; cluster Temporal databases commit ${loadConfig().TEMPORAL_DB_ASYNC_COMMIT ? 'asynchronously (TEMPORAL_DB_ASYNC_COMMIT=true)' : 'durably'}.`);
@@ -197,12 +199,17 @@ function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeS
     out.push('', '### Time-skipping', '');
     out.push(table(['lifecycle', 'renewals', 'wall time', 'simulated years per wall second', 'charges at the gateway'], [['10 years monthly', timeSkipping.renewals, `${round(timeSkipping.wallSeconds)} s`, round(timeSkipping.simulatedYearsPerSecond, 2), timeSkipping.charged]]));
   }
+  if (simulation) {
+    out.push('', '### `npm run simulate`: the README session', '', 'The real command as a child process; renewal, five declines through grace and hold, recovery, then `POST /v1/test-clock/advance {"by":"P1Y"}`. The advance answers once every timer due in the year has fired and what it started has settled (target: under 10 s).', '');
+    out.push(table(['year advance (API)', 'year advance (client)', 'whole session', 'paid cycles', 'charges at the gateway'], [[`${round(simulation.yearAdvanceSeconds, 2)} s`, `${round(simulation.yearClientSeconds, 2)} s`, `${round(simulation.sessionSeconds, 1)} s`, simulation.paidCycles, simulation.charged]]));
+  }
   return out.join('\n');
 }
 
 const reports: ServerReport[] = [];
 const cron: CronResult[] = [];
 let timeSkipping: TimeSkippingResult | undefined;
+let simulation: SimulationResult | undefined;
 
 /**
  * Only a full run (every part on both servers, not --quick) replaces the results section; a
@@ -212,13 +219,28 @@ const FULL_RUN = !quick && BENCH_SERVERS.every((s) => servers.includes(s)) && PA
 
 /** Writes what has been measured so far: after every part, so a run cut short keeps its numbers. */
 function writeResults(): string {
-  const text = render(reports, cron, timeSkipping);
+  const text = render(reports, cron, timeSkipping, simulation);
   writeDocSection(FULL_RUN ? 'bench' : 'bench-partial', text);
   return text;
 }
 
+/** The simulation runs the real `npm run simulate` on its own ports, whichever servers are benched. */
+async function benchSimulation(): Promise<void> {
+  try {
+    log('simulate: the README session on npm run simulate');
+    simulation = await runSimulation();
+  } catch (error) {
+    log(`simulate: FAILED ${(error as Error).stack ?? (error as Error).message}`);
+    partFailures.push('simulate');
+  }
+  writeResults();
+}
+
 async function main(): Promise<void> {
-  for (const server of servers) await benchServer(server, cron);
+  if (parts.has('simulate')) await benchSimulation();
+  for (const server of servers) {
+    if ([...parts].some((p) => p !== 'simulate')) await benchServer(server, cron);
+  }
   process.stdout.write(`${writeResults()}\n`);
   log(`written to docs/benchmarks.md (${FULL_RUN ? 'results' : 'partial runs'})`);
   if (partFailures.length > 0) {

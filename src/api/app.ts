@@ -4,6 +4,7 @@ import { BillingMetricsRepo } from '../db/billing-metrics-repo';
 import { createApiMetrics } from '../metrics/api-metrics';
 import { accessLog } from './access-log';
 import type { ApiDeps } from './deps';
+import { buildOpenApiDocument } from './openapi/document';
 import { HttpProblem, problemHandler, sendProblem } from './problem';
 import { requestIds } from './request-id';
 import { requestMetrics } from './request-metrics';
@@ -16,23 +17,29 @@ import { paymentMethodRoutes } from './routes/payment-methods';
 import { paymentRoutes } from './routes/payments';
 import { planRoutes } from './routes/plans';
 import { reconciliationRoutes } from './routes/reconciliation';
+import { referenceRoutes } from './routes/reference';
 import { schedulePreviewRoutes } from './routes/schedule-preview';
 import { subscriptionOperationRoutes } from './routes/subscription-operations';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { testClockRoutes } from './routes/test-clock';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
+import packageJson from '../../package.json';
 
 export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const metrics = createApiMetrics({ figures: () => new BillingMetricsRepo(deps.pool).figures(), logger: deps.logger });
   const routeOf = routeTemplates(app);
+  // The document this app serves; tests read it here to check every answer against it.
+  const document = buildOpenApiDocument({ testClock: deps.testClock !== undefined, version: packageJson.version });
+  app.locals.openapiDocument = document;
   // Before anything that can answer: every request has an id, a log line and a place in the metrics.
   app.use(requestIds());
   app.use(accessLog(deps.logger, routeOf));
   app.use(requestMetrics(metrics.http, routeOf));
   // Open routes come before authentication.
   app.use(healthRoutes(deps));
+  app.use(referenceRoutes(document));
   app.use(authenticate(deps));
   app.use(requireJsonBodies());
   app.use(express.json({ limit: '64kb' }));

@@ -72,7 +72,7 @@ function replay(res: Response, answer: StoredAnswer): void {
     .set(headers)
     .set('Idempotent-Replayed', 'true')
     .type(contentType ?? 'application/json')
-    .send(JSON.stringify(answer.body));
+    .json(answer.body);
 }
 
 /** The headers of an answer a replay must repeat. */

@@ -61,6 +61,7 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
 function edgeCodeOf(status: number, type: unknown): ProblemCode {
   if (type === 'entity.parse.failed') return 'invalid-json';
   if (status === 415) return 'unsupported-media-type';
+  if (status === 404) return 'not-found';
   return 'invalid-request';
 }
 

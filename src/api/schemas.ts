@@ -21,14 +21,14 @@ export const createSubscriptionBody = z.strictObject({
   customerKey: CUSTOMER_KEY,
   planId: ID,
   paymentMethodId: ID,
-  timeZone: z.string().min(1).max(64).optional(),
+  timeZone: z.string().min(1).max(64).optional().meta({ description: 'IANA time zone the billing calendar runs in (default Asia/Seoul)', example: 'Asia/Seoul' }),
   /** Start with the plan's trial when the customer has not had one for this product (default true). */
-  trial: z.boolean().optional(),
+  trial: z.boolean().optional().meta({ description: "Start with the plan's trial if the customer has not had one for this product (default true)" }),
   /**
    * A later start (ISO instant with offset): nothing is charged or granted before it. At most
    * one year ahead; the route checks that against its clock (see validate.ts).
    */
-  startAt: z.iso.datetime({ offset: true }).optional(),
+  startAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'A later start, at most one year ahead: nothing is charged or granted before it' }),
 });
 
 export const paymentMethodChangeBody = z.strictObject({ paymentMethodId: ID });
@@ -43,7 +43,8 @@ export const limitParam = (max: number, fallback: number) =>
     .regex(/^[0-9]{1,4}$/, `limit: an integer from 1 to ${max}`)
     .transform(Number)
     .pipe(z.number().int().min(1).max(max))
-    .default(fallback);
+    .default(fallback)
+    .meta({ description: `How many to answer: 1 to ${max} (default ${fallback})` });
 
 export const listSubscriptionsQuery = z.strictObject({
   customerKey: CUSTOMER_KEY.optional(),
@@ -87,7 +88,7 @@ export const planChangePreviewBody = z.strictObject({
 
 export const planChangeBody = planChangePreviewBody.extend({
   /** The preview's `chargeNow` (minor units): applied only if the change still charges exactly that. */
-  expectedChargeNow: z.number().int().nonnegative().optional(),
+  expectedChargeNow: z.number().int().nonnegative().optional().meta({ description: "The preview's chargeNow: the change happens only if it still charges exactly that" }),
 });
 
 export const deferBody = z.strictObject({ until: LOCAL_DATE });
@@ -101,7 +102,7 @@ export const revokeBody = z.strictObject({
 export const refundBody = z.union([
   z.strictObject({
     /** Minor units; absent = the whole remaining balance. */
-    amount: z.number().int().positive().optional(),
+    amount: z.number().int().positive().optional().meta({ description: 'Minor units; absent = the whole remaining balance' }),
     reason: REASON.optional(),
   }),
   z.undefined(),

@@ -23,7 +23,9 @@ let customerKey: string;
 let subscriptionId: string;
 let paymentId: string;
 
-const isOpen = (route: AppRoute) => route.path === '/healthz';
+/** Open routes are the ones the OpenAPI document marks `security: []` (docs/openapi.md); every other one needs a key. */
+let openRoutes: Set<string>;
+const isOpen = (route: AppRoute) => openRoutes.has(label(route));
 const isRead = (route: AppRoute) => route.method === 'GET' || route.method === 'HEAD';
 const label = (route: AppRoute) => `${route.method} ${route.path}`;
 const send = (client: ApiAgent, route: AppRoute, path = fillPath(route.path, params)) => {
@@ -43,6 +45,14 @@ function expectProblem(res: request.Response, status: number, code: ProblemCode)
 beforeAll(async () => {
   h = await createTimeSkippingHarness();
   routes = listRoutes(h.app);
+  const paths: Record<string, Record<string, { security?: unknown[] }>> = h.app.locals.openapiDocument.paths;
+  openRoutes = new Set(
+    Object.entries(paths).flatMap(([template, item]) =>
+      Object.entries(item)
+        .filter(([, op]) => op.security?.length === 0)
+        .map(([method]) => `${method.toUpperCase()} ${template.replace(/\{(\w+)\}/g, ':$1')}`),
+    ),
+  );
   readOnly = agentWithKey(h.app, (await createTestApiKey(h.pool, 'read')).key);
   customerKey = h.customerKey('auth');
   const card = await h.api.post(`/v1/customers/${customerKey}/payment-methods`).send({ authKey: 'auth_approve' });
@@ -64,8 +74,11 @@ test('the route walk finds the whole API, nested routers included', () => {
   expect(routes.filter((r) => !isOpen(r)).length).toBeGreaterThanOrEqual(20);
 });
 
-test('/healthz needs no key', async () => {
+test('/healthz, /openapi.json and /docs need no key', async () => {
+  expect([...openRoutes]).toEqual(expect.arrayContaining(['GET /healthz', 'GET /openapi.json', 'GET /docs']));
   expect([200, 503]).toContain((await request(h.app).get('/healthz')).status);
+  expect((await request(h.app).get('/openapi.json')).status).toBe(200);
+  expect((await request(h.app).get('/docs')).status).toBe(200);
 });
 
 test('every other route without a key: 401 unauthenticated with WWW-Authenticate: Bearer', async () => {

@@ -11,15 +11,22 @@ import { HttpProblem } from '../problem';
 import { ID, limitParam } from '../schemas';
 import { parse } from '../validate';
 
+export const EVENT_ID = z.string().regex(/^evt_[0-9a-f-]{36}$/, 'expected an event id');
+
 export const eventsQuery = z.strictObject({
   /** The `nextCursor` of an earlier page; absent = from the first event. */
-  after: z.string().refine((text) => parseCursor(text) !== null, 'after: a cursor from an earlier page (nextCursor)').optional(),
+  after: z
+    .string()
+    .refine((text) => parseCursor(text) !== null, 'after: a cursor from an earlier page (nextCursor)')
+    .optional()
+    .meta({ description: 'The nextCursor of an earlier page; absent = from the first event' }),
   /** One type or several, comma-separated. */
   type: z
     .string()
     .transform((text) => text.split(','))
     .pipe(z.array(z.enum(LIFECYCLE_EVENT_TYPES, { error: `type: one of ${LIFECYCLE_EVENT_TYPES.join(', ')}` })).min(1))
-    .optional(),
+    .optional()
+    .meta({ description: 'One event type or several, comma-separated', example: 'subscription.renewed,payment.succeeded' }),
   subscriptionId: ID.optional(),
   limit: limitParam(500, 100),
 });
@@ -40,7 +47,7 @@ export function eventRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/v1/events/:id', async (req, res) => {
-    const id = parse(z.string().regex(/^evt_[0-9a-f-]{36}$/, 'expected an event id'), req.params.id, 'id');
+    const id = parse(EVENT_ID, req.params.id, 'id');
     const event = await events.get(id);
     if (!event) throw new HttpProblem(404, 'not-found', `no event ${id}`);
     res.json(event);

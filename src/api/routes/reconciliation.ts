@@ -13,9 +13,9 @@ import { parse } from '../validate';
 
 export const listRunsQuery = z.strictObject({ limit: limitParam(200, 30) });
 export const runQuery = z.strictObject({ limit: limitParam(1000, 1000) });
-const DAY = z.string().refine((text) => parseLocalDate(text) !== null, 'day: a real date YYYY-MM-DD');
+export const DAY = z.string().refine((text) => parseLocalDate(text) !== null, 'day: a real date YYYY-MM-DD');
 
-const runView = (run: ReconciliationRun) => ({
+export const runView = (run: ReconciliationRun) => ({
   day: run.day,
   timeZone: run.timeZone,
   status: run.status,
@@ -31,7 +31,7 @@ const runView = (run: ReconciliationRun) => ({
   error: run.error,
 });
 
-const mismatchView = (m: Mismatch) => ({
+export const mismatchView = (m: Mismatch) => ({
   id: m.id,
   orderId: m.orderId,
   subscriptionId: m.subscriptionId,

@@ -31,8 +31,8 @@ export const deliveriesQuery = z.strictObject({
   limit: limitParam(200, 50),
 });
 
-const ENDPOINT_ID = z.string().regex(/^we_[0-9a-f-]{32,36}$/, 'expected a webhook endpoint id');
-const DELIVERY_ID = z.string().regex(/^whd_[0-9a-f-]{36}$/, 'expected a webhook delivery id');
+export const ENDPOINT_ID = z.string().regex(/^we_[0-9a-f-]{32,36}$/, 'expected a webhook endpoint id');
+export const DELIVERY_ID = z.string().regex(/^whd_[0-9a-f-]{36}$/, 'expected a webhook delivery id');
 
 const endpointView = (e: WebhookEndpoint) => e;
 const deliveryView = (d: WebhookDelivery) => d;
