@@ -55,6 +55,22 @@ export async function startBenchStack(server: BenchServer, workers: number, log:
 const BENCHMARKS_DOC = path.resolve(__dirname, '../docs/benchmarks.md');
 
 /** Replaces what stands between `<!-- name:begin … -->` and `<!-- name:end -->` in docs/benchmarks.md. */
+/**
+ * A partial run's tables, kept beside the other partial runs': one subsection per kind of run
+ * (`key`: which servers and parts), replaced only by a run of the same kind, so measuring one part
+ * never wipes another part's numbers.
+ */
+export function writePartialSection(key: string, text: string): void {
+  const name = `partial ${key}`;
+  const current = readFileSync(BENCHMARKS_DOC, 'utf8');
+  if (!current.includes(`<!-- ${name}:begin`)) {
+    const end = current.indexOf('<!-- bench-partial:end -->');
+    if (end < 0) throw new Error('docs/benchmarks.md has no bench-partial:end marker');
+    writeFileSync(BENCHMARKS_DOC, `${current.slice(0, end)}<!-- ${name}:begin -->\n<!-- ${name}:end -->\n${current.slice(end)}`);
+  }
+  writeDocSection(name, text);
+}
+
 export function writeDocSection(name: string, text: string): void {
   const current = readFileSync(BENCHMARKS_DOC, 'utf8');
   const begin = current.indexOf(`<!-- ${name}:begin`);

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { TossPaymentsClient } from '../src/gateway/toss-payments-client';
 import { runApiLatency, type LatencyRow } from './api-latency';
-import { BENCH_SERVERS, GATEWAY_LATENCY_MS, startBenchStack, writeDocSection, type BenchServer } from './bench-stack';
+import { BENCH_SERVERS, GATEWAY_LATENCY_MS, startBenchStack, writeDocSection, writePartialSection, type BenchServer } from './bench-stack';
 import { runCeiling } from './ceiling';
 import { prepareCronCustomers, runCronLoop, type CronResult } from './cron-loop';
 import { addSleepers, measureWorkerRss, type MemoryPoint } from './memory';
@@ -200,7 +200,7 @@ function render(reports: ServerReport[], cron: CronResult[], timeSkipping: TimeS
     out.push(table(['lifecycle', 'renewals', 'wall time', 'simulated years per wall second', 'charges at the gateway'], [['10 years monthly', timeSkipping.renewals, `${round(timeSkipping.wallSeconds)} s`, round(timeSkipping.simulatedYearsPerSecond, 2), timeSkipping.charged]]));
   }
   if (simulation) {
-    out.push('', '### `npm run simulate`: the README session', '', 'The real command as a child process; renewal, five declines through grace and hold, recovery, then `POST /v1/test-clock/advance {"by":"P1Y"}`. The advance answers once every timer due in the year has fired and what it started has settled (target: under 10 s).', '');
+    out.push('', '### `npm run simulate`: the README session', '', 'The real command as a child process; renewal, five declines through grace and hold, recovery, then `POST /v1/test-clock/advance {"by":"P1Y"}`. The advance answers once every timer due in the year has fired and what it started has settled (target: under 10 s). The simulation\'s emulator answers at its own default latency (EMULATOR_LATENCY_MS, 0 ms), not the 50 ms above.', '');
     out.push(table(['year advance (API)', 'year advance (client)', 'whole session', 'paid cycles', 'charges at the gateway'], [[`${round(simulation.yearAdvanceSeconds, 2)} s`, `${round(simulation.yearClientSeconds, 2)} s`, `${round(simulation.sessionSeconds, 1)} s`, simulation.paidCycles, simulation.charged]]));
   }
   return out.join('\n');
@@ -220,7 +220,8 @@ const FULL_RUN = !quick && BENCH_SERVERS.every((s) => servers.includes(s)) && PA
 /** Writes what has been measured so far: after every part, so a run cut short keeps its numbers. */
 function writeResults(): string {
   const text = render(reports, cron, timeSkipping, simulation);
-  writeDocSection(FULL_RUN ? 'bench' : 'bench-partial', text);
+  if (FULL_RUN) writeDocSection('bench', text);
+  else writePartialSection(`${quick ? 'quick ' : ''}${servers.join(',')} ${[...parts].join(',')}`, text);
   return text;
 }
 
