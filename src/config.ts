@@ -27,6 +27,10 @@ const schema = z.object({
     .regex(/^(test|live)_(g)?sk_/, 'TOSS_SECRET_KEY must start with test_sk_, test_gsk_, live_sk_ or live_gsk_')
     .optional(),
   TOSS_API_BASE_URL: z.string().url().default('https://api.tosspayments.com'),
+  /** The card window a card-registration session sends the browser to (docs/card-registration.md); the local stack's emulator serves one. */
+  TOSS_CARD_WINDOW_URL: z.string().url().optional(),
+  /** The URL browsers reach the API at, for the card window's return (default: the origin the session's creator called). */
+  API_PUBLIC_URL: z.string().url().optional(),
   BILLING_KEY_ENCRYPTION_KEY: z.string().optional(),
   /** A prebuilt workflow bundle (`npm run build`) workers load instead of bundling at start. */
   WORKFLOW_BUNDLE: z.string().min(1).optional(),

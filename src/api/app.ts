@@ -10,6 +10,8 @@ import { requestIds } from './request-id';
 import { requestMetrics } from './request-metrics';
 import { requireJsonBodies } from './require-json';
 import { routeTemplates } from './route-template';
+import { billingAuthRoutes } from './routes/billing-auth';
+import { demoRoutes } from './routes/demo';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -40,10 +42,15 @@ export function createApiApp(deps: ApiDeps): express.Express {
   // Open routes come before authentication.
   app.use(healthRoutes(deps));
   app.use(referenceRoutes(document));
+  app.use(demoRoutes());
+  // The browser's return from the card window: authenticated by the session token it carries.
+  const billingAuth = billingAuthRoutes(deps);
+  app.use(billingAuth.open);
   app.use(authenticate(deps));
   app.use(requireJsonBodies());
   app.use(express.json({ limit: '64kb' }));
   app.use(metricsRoutes(metrics));
+  app.use(billingAuth.authenticated);
   for (const routes of [planRoutes, paymentMethodRoutes, subscriptionRoutes, subscriptionOperationRoutes, paymentRoutes, schedulePreviewRoutes, reconciliationRoutes, eventRoutes, webhookEndpointRoutes]) {
     app.use(routes(deps));
   }

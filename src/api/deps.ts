@@ -6,6 +6,7 @@ import type { PaymentsRepo } from '../db/payments-repo';
 import type { PlansRepo } from '../db/plans-repo';
 import type { SubscriptionsRepo } from '../db/subscriptions-repo';
 import type { WebhooksRepo } from '../db/webhooks-repo';
+import type { BillingAuthSessionsRepo } from '../db/billing-auth-sessions-repo';
 import type { TestClock } from '../temporal/test-clock';
 import type { WebhookDeliveryOptions } from '../webhooks/delivery-options';
 import type { PaymentGateway } from '../gateway/payment-gateway';
@@ -17,6 +18,14 @@ export interface ApiDeps {
   subscriptions: SubscriptionsRepo;
   payments: PaymentsRepo;
   webhooks: WebhooksRepo;
+  billingAuthSessions: BillingAuthSessionsRepo;
+  /**
+   * Card registration (docs/card-registration.md): the URL browsers reach this API at (config
+   * API_PUBLIC_URL; default: the origin the session's creator called), and the card window a
+   * session's `windowUrl` opens (the emulator's; none with real Toss, whose window its JS SDK opens).
+   */
+  publicUrl?: string;
+  cardWindowUrl?: string;
   /** The URL policy endpoints are checked against, and the retry schedule of redeliveries' workflows. */
   webhookDelivery: WebhookDeliveryOptions;
   gateway: PaymentGateway;

@@ -86,19 +86,24 @@ function answerHeaders(res: Response): Record<string, string> {
 }
 
 /**
- * A field of the answer that is a secret shown once (a webhook signing secret): kept sealed in the
- * stored answer and opened again for a replay, so it never rests in plaintext.
+ * Fields of the answer that hold a secret shown once (a webhook signing secret, a card-registration
+ * session's URLs): kept sealed in the stored answer and opened again for a replay, so they never
+ * rest in plaintext.
  */
 export interface SealedField {
-  name: string;
+  names: readonly string[];
   seal: (plaintext: string) => string;
   open: (sealed: string) => string;
 }
 
-function withField(body: unknown, field: SealedField | undefined, transform: (value: string) => string): unknown {
-  if (!field || body === null || typeof body !== 'object' || !(field.name in body)) return body;
-  const value = (body as Record<string, unknown>)[field.name];
-  return typeof value === 'string' ? { ...body, [field.name]: transform(value) } : body;
+function withFields(body: unknown, fields: SealedField | undefined, transform: (value: string) => string): unknown {
+  if (!fields || body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const out: Record<string, unknown> = { ...body };
+  for (const name of fields.names) {
+    const value = out[name];
+    if (typeof value === 'string') out[name] = transform(value);
+  }
+  return out;
 }
 
 /**
@@ -128,7 +133,7 @@ export function idempotent(pool: Pool, route: string, options: { times?: ClaimTi
         res.set('Retry-After', String(IN_PROGRESS_RETRY_AFTER_SECONDS));
         return next(new HttpProblem(409, 'idempotency-key-in-use', 'a request with this Idempotency-Key is in progress; retry after it has answered'));
       case 'done':
-        return replay(res, { ...claim, body: withField(claim.body, options.sealed, (v) => options.sealed!.open(v)) });
+        return replay(res, { ...claim, body: withFields(claim.body, options.sealed, (v) => options.sealed!.open(v)) });
       case 'claimed':
         res.locals.idempotencyGeneration = claim.generation;
         hold(store, res, key, scope, claim.token, times.leaseMs, options.sealed);
@@ -162,7 +167,7 @@ function hold(store: IdempotencyStore, res: Response, key: string, scope: string
     void settle(() =>
       status >= 500
         ? store.release(key, scope, token)
-        : store.finish(key, scope, token, { status, body: withField(body, sealed, sealed ? sealed.seal : (v) => v), headers: answerHeaders(res) }),
+        : store.finish(key, scope, token, { status, body: withFields(body, sealed, sealed ? sealed.seal : (v) => v), headers: answerHeaders(res) }),
     ).then(() => json(body));
     return res;
   };

@@ -144,3 +144,38 @@ export const createPlanBody = z.strictObject({
 export const updatePlanBody = z.strictObject(planTerms).partial().refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
 
 export const listPlansQuery = z.strictObject({ includeArchived: z.enum(['true', 'false']).optional() });
+
+/** An absolute http(s) URL a browser is sent to. */
+const BROWSER_URL = z
+  .string()
+  .max(2048)
+  .refine((text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+    } catch {
+      return false;
+    }
+  }, 'an absolute http or https URL without credentials');
+
+export const createBillingAuthSessionBody = z.strictObject({
+  customerKey: CUSTOMER_KEY,
+  returnUrl: BROWSER_URL.meta({ description: 'Where the browser goes when the registration ends, with paymentMethodId or error added to its query' }),
+});
+
+/** A card-registration session's token, as the success and fail URLs carry it. */
+const SESSION_TOKEN = z.string().regex(/^bas_[0-9a-f]{24}\.[A-Za-z0-9_-]{43}$/, 'session: the token of a card-registration session');
+
+/** What Toss's card window adds to the successUrl; anything else it might add is ignored. */
+export const billingAuthSuccessQuery = z.object({
+  session: SESSION_TOKEN,
+  customerKey: CUSTOMER_KEY,
+  authKey: z.string().min(1).max(300),
+});
+
+/** What Toss's card window adds to the failUrl. */
+export const billingAuthFailQuery = z.object({
+  session: SESSION_TOKEN,
+  code: z.string().regex(/^[A-Z0-9_]{1,64}$/, 'code: a Toss error code'),
+  message: z.string().max(500).optional(),
+});

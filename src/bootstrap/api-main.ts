@@ -18,7 +18,15 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   // The daily ledger-versus-gateway check (docs/reconciliation.md); idempotent across processes.
   await ensureReconciliationSchedule(temporal, { taskQueue: TASK_QUEUE }).catch((e: Error) => logger.warn({ err: e.message }, 'daily reconciliation schedule not ensured'));
-  const app = createApiApp({ ...rt, temporal, taskQueue: TASK_QUEUE, logger, rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE });
+  const app = createApiApp({
+    ...rt,
+    temporal,
+    taskQueue: TASK_QUEUE,
+    logger,
+    rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
+    ...(config.TOSS_CARD_WINDOW_URL ? { cardWindowUrl: config.TOSS_CARD_WINDOW_URL } : {}),
+    ...(config.API_PUBLIC_URL ? { publicUrl: config.API_PUBLIC_URL } : {}),
+  });
   const host = config.API_HOST;
   const server = app.listen(config.API_PORT, host, () => logger.info({ host, port: config.API_PORT }, 'API listening'));
   const stop = () => server.close(() => void Promise.all([connection.close(), rt.pool.end()]).then(() => process.exit(0)));

@@ -170,6 +170,7 @@ export async function startClusterStack(config: Config, logger: Logger, options:
       urls.tossEmulator = `http://127.0.0.1:${config.EMULATOR_PORT}`;
       appEnv.TOSS_SECRET_KEY = config.EMULATOR_SECRET_KEY;
       appEnv.TOSS_API_BASE_URL = urls.tossEmulator;
+      appEnv.TOSS_CARD_WINDOW_URL ??= `${urls.tossEmulator}/billing-auth/window`;
       await waitFor(`${urls.tossEmulator}/emulator/test-cards`, 'the Toss emulator', path.join(logDir, 'emulator.log'));
     }
 

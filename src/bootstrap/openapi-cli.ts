@@ -9,11 +9,12 @@ import { buildOpenApiDocument } from '../api/openapi/document';
 import packageJson from '../../package.json';
 
 /**
- * The one rule left out: an operation with no client error at all. Only the open service routes
- * (/healthz, /openapi.json, /docs) have none; every other operation lists its 4xx by construction
- * (src/api/openapi/operation.ts).
+ * The two rules left out (docs/openapi.md): an operation with no client error at all (only the
+ * open pages, /healthz, /openapi.json, /docs and /demo, have none; every other operation lists its
+ * 4xx by construction in src/api/openapi/operation.ts), and one whose success is not a 2xx (the card
+ * window's return routes answer with a 303 redirect, as a browser needs).
  */
-const LINT_RULES = { 'operation-4xx-response': 'off' } as const;
+const LINT_RULES = { 'operation-4xx-response': 'off', 'operation-2xx-response': 'off' } as const;
 
 async function lint(text: string): Promise<number> {
   const { createConfig, lintFromString } = await import('@redocly/openapi-core');

@@ -66,7 +66,7 @@ export async function startStack(config: Config, logger: Logger, options: { simu
       databaseUrl = db.url;
     }
     urls.postgres = databaseUrl.replace(/\/\/[^@]*@/, '//');
-    const { pool, plans, paymentMethods, payments, subscriptions, webhooks } = await openDatabase(databaseUrl, {
+    const { pool, plans, paymentMethods, payments, subscriptions, webhooks, billingAuthSessions } = await openDatabase(databaseUrl, {
       encryptionKey: loadOrCreateEncryptionKey(config.BILLING_KEY_ENCRYPTION_KEY, config.dataDir),
       onMigration: (msg) => logger.debug({ migration: msg }),
       onIdleError: (e) => logger.warn({ err: e.message }, 'idle database connection lost'),
@@ -90,6 +90,8 @@ export async function startStack(config: Config, logger: Logger, options: { simu
       secretKey = config.EMULATOR_SECRET_KEY;
       urls.tossEmulator = gatewayBaseUrl;
     }
+    // The emulator serves a card window like Toss's; with real Toss its JS SDK opens the window.
+    const cardWindowUrl = config.TOSS_CARD_WINDOW_URL ?? (urls.tossEmulator ? `${urls.tossEmulator}/billing-auth/window` : undefined);
     const gateway = new TossPaymentsClient({ baseUrl: gatewayBaseUrl, secretKey });
 
     // The Temporal side: the dev server (or TEMPORAL_ADDRESS), or in a simulation the time-skipping
@@ -165,8 +167,10 @@ export async function startStack(config: Config, logger: Logger, options: { simu
       await ensureReconciliationSchedule(temporal, { taskQueue: TASK_QUEUE }).catch((e: Error) => logger.warn({ err: e.message }, 'daily reconciliation schedule not ensured'));
     }
     const api = createApiApp({
-      pool, plans, paymentMethods, subscriptions, payments, webhooks, gateway, temporal, taskQueue: TASK_QUEUE, logger,
+      pool, plans, paymentMethods, subscriptions, payments, webhooks, billingAuthSessions, gateway, temporal, taskQueue: TASK_QUEUE, logger,
       rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE, webhookDelivery: webhookDeliveryOptions(config, 'private'),
+      ...(cardWindowUrl ? { cardWindowUrl } : {}),
+      ...(config.API_PUBLIC_URL ? { publicUrl: config.API_PUBLIC_URL } : {}),
       ...simulation,
     });
     const apiServer = await listen(api, config.API_PORT, config.API_HOST);

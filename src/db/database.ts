@@ -10,6 +10,7 @@ import { PlansRepo } from './plans-repo';
 import { createPool } from './pool';
 import { SEED_PLANS } from './seed-plans';
 import { SubscriptionsRepo } from './subscriptions-repo';
+import { BillingAuthSessionsRepo } from './billing-auth-sessions-repo';
 import { WebhooksRepo } from './webhooks-repo';
 
 export interface DatabaseOptions {
@@ -32,5 +33,6 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
     payments: new PaymentsRepo(pool),
     subscriptions: new SubscriptionsRepo(pool),
     webhooks: new WebhooksRepo(pool, cipher),
+    billingAuthSessions: new BillingAuthSessionsRepo(pool, cipher),
   };
 }

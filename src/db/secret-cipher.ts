@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM for secrets at rest: billing keys and webhook signing secrets (README, Architecture). Format
@@ -21,6 +21,15 @@ export class SecretCipher {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return ['v1', iv, cipher.getAuthTag(), ciphertext].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  }
+
+  /**
+   * A keyed digest of `text` for one `purpose` (HMAC-SHA256 under a key derived per purpose): a
+   * token the service can compute again from what it stored, and nobody without the key can.
+   */
+  mac(purpose: string, text: string): string {
+    const purposeKey = createHmac('sha256', this.key).update(`mac:${purpose}`).digest();
+    return createHmac('sha256', purposeKey).update(text).digest('base64url');
   }
 
   decrypt(sealed: string): string {

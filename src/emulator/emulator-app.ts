@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { CURRENCIES, isCurrency, vatBreakdown } from '../domain/money';
 import type { TossBillingAuthorization, TossCurrency, TossPayment } from '../gateway/toss-types';
+import { cardWindowRoutes, WindowAuthKeys } from './card-window';
 import { isKnownErrorCode, tossError } from './error-catalog';
 import { EmulatorStore } from './emulator-store';
 import { cardForNumber, luhnValid, maskCardNumber, TEST_CARDS, testCardByAuthKey, type TestCard } from './test-cards';
@@ -59,6 +60,9 @@ export function createTossEmulator(options: EmulatorOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
+  /** The card window's authKeys (card-window.ts): one issuance each. */
+  const windowAuthKeys = new WindowAuthKeys();
+  app.use(cardWindowRoutes(windowAuthKeys));
 
   function authenticate(req: Request): Reply | null {
     const header = req.get('authorization');
@@ -132,6 +136,12 @@ export function createTossEmulator(options: EmulatorOptions) {
       const { authKey, customerKey } = body(req);
       if (typeof authKey !== 'string' || typeof customerKey !== 'string') return fail('INVALID_REQUEST', 'authKey and customerKey are required');
       if (!CUSTOMER_KEY.test(customerKey)) return fail('INVALID_REQUEST', 'customerKey format');
+      if (windowAuthKeys.isWindowKey(authKey)) {
+        const granted = windowAuthKeys.take(authKey);
+        if (!granted) return fail('INVALID_REQUEST', 'unknown, used or expired authKey');
+        if (granted.customerKey !== customerKey) return fail('NOT_MATCHES_CUSTOMER_KEY');
+        return { status: 200, body: authorize(customerKey, granted.card) };
+      }
       const card = testCardByAuthKey(authKey);
       if (!card) return fail('INVALID_REQUEST', `unknown authKey; use auth_<card alias>, aliases: ${TEST_CARDS.map((c) => c.alias).join(', ')}`);
       return { status: 200, body: authorize(customerKey, card) };

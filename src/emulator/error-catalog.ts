@@ -37,6 +37,8 @@ const CATALOG: Record<string, [status: number, message: string]> = {
   FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING: [500, '결제가 완료되지 않았어요. 다시 시도해주세요.'],
   UNKNOWN_ERROR: [500, '알 수 없는 에러가 발생했습니다.'],
   NOT_FOUND: [404, '존재하지 않는 정보 입니다.'],
+  // The card window's own: the customer closed it (sent to failUrl, never an API answer).
+  PAY_PROCESS_CANCELED: [400, '사용자에 의해 결제가 취소되었습니다.'],
 };
 
 export function tossError(code: string, detail?: string): { status: number; body: { code: string; message: string } } {

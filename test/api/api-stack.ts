@@ -130,5 +130,6 @@ export function validPostBodies(customer: { customerKey: string; paymentMethodId
     'POST /v1/webhook-endpoints': { url: 'http://127.0.0.1:9/hooks', eventTypes: ['subscription.canceled'] },
     'POST /v1/webhook-endpoints/:endpointId/enable': {},
     'POST /v1/webhook-endpoints/:endpointId/deliveries/:deliveryId/redeliver': {},
+    'POST /v1/billing-auth/sessions': { customerKey: customer.customerKey, returnUrl: 'https://merchant.example/cards/done' },
   };
 }

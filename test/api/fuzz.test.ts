@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import type { z } from 'zod';
 import {
+  createBillingAuthSessionBody,
   createPlanBody,
   createSubscriptionBody,
   deferBody,
@@ -69,6 +70,7 @@ const BODY_RULES: Record<string, BodyRule> = {
   'POST /v1/webhook-endpoints': { accepts: schema(createWebhookEndpointBody), fields: ['url', 'eventTypes', 'description'] },
   'POST /v1/webhook-endpoints/:endpointId/enable': noBody,
   'POST /v1/webhook-endpoints/:endpointId/deliveries/:deliveryId/redeliver': noBody,
+  'POST /v1/billing-auth/sessions': { accepts: schema(createBillingAuthSessionBody), fields: ['customerKey', 'returnUrl'] },
 };
 
 const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/merge-patch+json'];

@@ -8,6 +8,7 @@ import { PaymentsRepo } from '../../src/db/payments-repo';
 import { PlansRepo } from '../../src/db/plans-repo';
 import { createPool } from '../../src/db/pool';
 import { SubscriptionsRepo } from '../../src/db/subscriptions-repo';
+import { BillingAuthSessionsRepo } from '../../src/db/billing-auth-sessions-repo';
 import { WebhooksRepo } from '../../src/db/webhooks-repo';
 import type { WebhookDeliveryOptions } from '../../src/webhooks/delivery-options';
 import { createTossEmulator } from '../../src/emulator/emulator-app';
@@ -43,6 +44,7 @@ export async function startParts() {
     payments: new PaymentsRepo(pool),
     subscriptions: new SubscriptionsRepo(pool),
     webhooks: new WebhooksRepo(pool, cipher),
+    billingAuthSessions: new BillingAuthSessionsRepo(pool, cipher),
   };
   const activities = createActivities({ gateway, ...repos, pool, webhookDelivery: TEST_WEBHOOK_DELIVERY });
   let seq = 0;

@@ -9,6 +9,9 @@ import { DAY, listRunsQuery, runQuery } from '../routes/reconciliation';
 import { advanceBody } from '../routes/test-clock';
 import { createWebhookEndpointBody, deliveriesQuery, DELIVERY_ID, ENDPOINT_ID } from '../routes/webhook-endpoints';
 import {
+  billingAuthFailQuery,
+  billingAuthSuccessQuery,
+  createBillingAuthSessionBody,
   createPlanBody,
   createSubscriptionBody,
   CUSTOMER_KEY,
@@ -38,7 +41,7 @@ import {
   webhookEndpointList,
 } from './schemas/event';
 import { health, reconciliationDay, reconciliationRunList, schedulePreview, testClock, testClockAdvance } from './schemas/operations';
-import { payment, paymentMethod, paymentMethodList, pendingRefund, refund, subscriptionPayments } from './schemas/payment';
+import { billingAuthSession, payment, paymentMethod, paymentMethodList, pendingRefund, refund, subscriptionPayments } from './schemas/payment';
 import { plan, planList } from './schemas/plan';
 import { planChangeQuote, planChangeResult, subscription, subscriptionList } from './schemas/subscription';
 
@@ -174,6 +177,49 @@ export function operationSpecs(options: { testClock: boolean }): Record<string, 
         idempotent: true,
         answers: { 201: { description: 'Registered', schema: paymentMethod } },
         problems: [422, 502],
+      },
+    },
+    '/v1/billing-auth/sessions': {
+      post: {
+        id: 'openCardRegistration',
+        summary: 'Open a card-registration session for the card window',
+        description: 'Send the customer\'s browser to the card window with successUrl and failUrl; it comes back to returnUrl with paymentMethodId (or error) added (docs/card-registration.md).',
+        tag: 'Payment methods',
+        body: { schema: createBillingAuthSessionBody },
+        idempotent: true,
+        answers: { 201: { description: 'Open for 30 minutes', schema: billingAuthSession } },
+      },
+    },
+    '/v1/billing-auth/success': {
+      get: {
+        id: 'cardRegistrationSucceeded',
+        summary: "The card window's successUrl: registers the card and sends the browser to returnUrl",
+        description: 'Opened by the customer\'s browser, authenticated by the session token in the URL. A reload or a second hit registers nothing more and redirects the same way.',
+        tag: 'Payment methods',
+        open: true,
+        query: billingAuthSuccessQuery,
+        answers: { 303: { description: 'To returnUrl with paymentMethodId and customerKey, or with error and message', location: true } },
+        problems: [401, 502],
+      },
+    },
+    '/v1/billing-auth/fail': {
+      get: {
+        id: 'cardRegistrationFailed',
+        summary: "The card window's failUrl: ends the session and sends the browser to returnUrl with the error",
+        tag: 'Payment methods',
+        open: true,
+        query: billingAuthFailQuery,
+        answers: { 303: { description: 'To returnUrl with error and message (or the success, if the session had already completed)', location: true } },
+        problems: [401],
+      },
+    },
+    '/demo': {
+      get: {
+        id: 'getDemoPage',
+        summary: 'A demo merchant page: register a card through the card window, then subscribe',
+        tag: 'Service',
+        open: true,
+        answers: { 200: { description: 'An HTML page', mediaType: 'text/html' } },
       },
     },
     '/v1/subscriptions': {

@@ -39,7 +39,7 @@ const deliveryView = (d: WebhookDelivery) => d;
 
 export function webhookEndpointRoutes(deps: ApiDeps): Router {
   const router = Router();
-  const sealed: SealedField = { name: 'secret', seal: deps.webhooks.sealSecret, open: deps.webhooks.openSecret };
+  const sealed: SealedField = { names: ['secret'], seal: deps.webhooks.sealSecret, open: deps.webhooks.openSecret };
 
   async function endpointOr404(id: string): Promise<WebhookEndpoint> {
     const endpoint = await deps.webhooks.getEndpoint(id);

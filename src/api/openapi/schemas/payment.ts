@@ -100,3 +100,16 @@ sameType<z.output<typeof refund>, RefundResult>(true);
 export const pendingRefund = z
   .object({ status: z.literal('PENDING'), refundId: z.string(), paymentId: z.string(), amount: MINOR_UNITS, detail: z.string() })
   .meta({ id: 'PendingRefund', description: 'The gateway has not confirmed it yet; it is reserved and sent again with the same refund id until it answers' });
+
+export const billingAuthSession = z
+  .object({
+    id: z.string(),
+    customerKey: z.string(),
+    returnUrl: z.string(),
+    status: z.enum(['open', 'completed', 'failed']),
+    expiresAt: INSTANT,
+    successUrl: z.string().meta({ description: "The card window's successUrl; holds the session's token: give it to the customer's browser only" }),
+    failUrl: z.string().meta({ description: "The card window's failUrl (holds the token too)" }),
+    windowUrl: z.string().nullable().meta({ description: "The emulator's card window with all three parameters; null with real Toss, whose JS SDK opens its window" }),
+  })
+  .meta({ id: 'BillingAuthSession' });
