@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { withAdvisoryLock } from './advisory-lock';
 import type { SecretCipher } from './secret-cipher';
 
 export type BillingAuthStatus = 'open' | 'completed' | 'failed';
@@ -101,17 +102,7 @@ export class BillingAuthSessionsRepo {
    * one browser (a double click, a reload) register the card once, one after the other. A crash
    * ends the connection, and the lock with it.
    */
-  async exclusively<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("SELECT pg_advisory_lock(hashtextextended('billing-auth:' || $1, 0))", [id]);
-      try {
-        return await fn();
-      } finally {
-        await client.query("SELECT pg_advisory_unlock(hashtextextended('billing-auth:' || $1, 0))", [id]);
-      }
-    } finally {
-      client.release();
-    }
+  exclusively<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return withAdvisoryLock(this.pool, `billing-auth:${id}`, fn);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { Mutex, Semaphore } from 'async-mutex';
 import type { Pool } from 'pg';
+import { withAdvisoryLock } from './advisory-lock';
 
 /** Waiters of this process queue here first, so they never hold pool connections while they wait. */
 const local = new Map<string, { mutex: Mutex; users: number }>();
@@ -20,24 +21,9 @@ export async function withPaymentLock<T>(pool: Pool, orderId: string, work: () =
   local.set(orderId, entry);
   entry.users++;
   try {
-    return await entry.mutex.runExclusive(() => connectionsForRefunds.runExclusive(() => withDatabaseLock(pool, orderId, work)));
+    return await entry.mutex.runExclusive(() => connectionsForRefunds.runExclusive(() => withAdvisoryLock(pool, `refund:${orderId}`, work)));
   } finally {
     if (--entry.users === 0) local.delete(orderId);
-  }
-}
-
-/** Across API processes: a PostgreSQL advisory lock keyed by the payment. */
-async function withDatabaseLock<T>(pool: Pool, orderId: string, work: () => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("SELECT pg_advisory_lock(hashtextextended('refund:' || $1, 0))", [orderId]);
-    try {
-      return await work();
-    } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtextextended('refund:' || $1, 0))", [orderId]);
-    }
-  } finally {
-    client.release();
   }
 }
 

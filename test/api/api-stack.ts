@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
+import type { ApiDeps } from '../../src/api/deps';
 import type { PaymentGateway } from '../../src/gateway/payment-gateway';
 import { createLogger } from '../../src/logger';
 import { workflowIdFor } from '../../src/temporal/task-queue';
@@ -30,6 +31,8 @@ export interface ApiStack {
   rowsOf(customerKey: string): Promise<{ id: string; status: string; version: number }[]>;
   /** Whether a workflow exists for a subscription id. */
   hasWorkflow(subscriptionId: string): Promise<boolean>;
+  /** Another app on the same parts, with `extra` deps (a public URL, a card window, a test clock). */
+  appWith(extra: Partial<ApiDeps>): Express;
   /** Stops the worker (its in-flight tasks end) and starts a new one on the same task queue. */
   restartWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -50,7 +53,9 @@ export async function startApiStack(options: { gateway?: (real: PaymentGateway) 
   let worker = await newWorker();
   let running = worker.run();
   const gateway = options.gateway ? options.gateway(parts.gateway) : parts.gateway;
-  const app = createApiApp({ pool: parts.pool, ...parts.repos, webhookDelivery: parts.webhookDelivery, gateway, temporal: env.client, taskQueue, logger: createLogger('silent') });
+  const appWith = (extra: Partial<ApiDeps>) =>
+    createApiApp({ pool: parts.pool, ...parts.repos, webhookDelivery: parts.webhookDelivery, gateway, temporal: env.client, taskQueue, logger: createLogger('silent'), ...extra });
+  const app = appWith({});
   const api = await authedAgent(app, parts.pool);
   return {
     env,
@@ -58,6 +63,7 @@ export async function startApiStack(options: { gateway?: (real: PaymentGateway) 
     taskQueue,
     app,
     api,
+    appWith,
     async card(customerKey, alias = 'approve') {
       const res = await api.post(`/v1/customers/${customerKey}/payment-methods`).send({ authKey: `auth_${alias}` });
       if (res.status !== 201) throw new Error(`card registration answered ${res.status}: ${JSON.stringify(res.body)}`);

@@ -7,7 +7,6 @@
  */
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApiApp } from '../../src/api/app';
 import { issuePaymentMethod } from '../../src/api/payment-method-issuance';
 import { createLogger } from '../../src/logger';
 import { agentWithKey, createTestApiKey, type ApiAgent } from '../support/api-client';
@@ -20,17 +19,7 @@ const RETURN_URL = 'https://merchant.example/cards/done?from=test';
 
 beforeAll(async () => {
   stack = await startApiStack();
-  app = createApiApp({
-    pool: stack.parts.pool,
-    ...stack.parts.repos,
-    webhookDelivery: stack.parts.webhookDelivery,
-    gateway: stack.parts.gateway,
-    temporal: stack.env.client,
-    taskQueue: stack.taskQueue,
-    logger: createLogger('silent'),
-    publicUrl: 'http://api.test',
-    cardWindowUrl: `${stack.parts.emulatorUrl}/billing-auth/window`,
-  });
+  app = stack.appWith({ publicUrl: 'http://api.test', cardWindowUrl: `${stack.parts.emulatorUrl}/billing-auth/window` });
   api = agentWithKey(app, (await createTestApiKey(stack.parts.pool)).key);
 }, 180_000);
 

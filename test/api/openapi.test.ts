@@ -12,9 +12,7 @@ import { promisify } from 'node:util';
 import express from 'express';
 import { chromium } from 'playwright-core';
 import request from 'supertest';
-import { createApiApp } from '../../src/api/app';
 import { buildOpenApiDocument } from '../../src/api/openapi/document';
-import { createLogger } from '../../src/logger';
 import type { TestClock } from '../../src/temporal/test-clock';
 import { listRoutes } from '../support/api-client';
 import { takeViolations } from '../support/openapi-contract';
@@ -75,16 +73,7 @@ test('every route the app serves is documented and every documented route is ser
   expect(documentedOperations(stack.app.locals.openapiDocument)).toEqual(servedOperations(stack.app));
   // A simulation's app serves the test clock, and its document says so.
   const clock: TestClock = { nowMs: async () => 0, advance: async () => ({ fromMs: 0, nowMs: 0 }) };
-  const simulation = createApiApp({
-    pool: stack.parts.pool,
-    ...stack.parts.repos,
-    webhookDelivery: stack.parts.webhookDelivery,
-    gateway: stack.parts.gateway,
-    temporal: stack.env.client,
-    taskQueue: stack.taskQueue,
-    logger: createLogger('silent'),
-    testClock: clock,
-  });
+  const simulation = stack.appWith({ testClock: clock });
   const withClock = documentedOperations(simulation.locals.openapiDocument);
   expect(withClock).toEqual(servedOperations(simulation));
   expect(withClock).toEqual(expect.arrayContaining(['GET /v1/test-clock', 'POST /v1/test-clock/advance']));

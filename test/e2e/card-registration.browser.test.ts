@@ -9,8 +9,6 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createApiApp } from '../../src/api/app';
-import { createLogger } from '../../src/logger';
 import { agentWithKey, createTestApiKey } from '../support/api-client';
 import { freePortBlock } from '../support/free-ports';
 import { startApiStack, type ApiStack } from '../api/api-stack';
@@ -29,17 +27,7 @@ beforeAll(async () => {
   stack = await startApiStack();
   const port = await freePortBlock(1);
   origin = `http://127.0.0.1:${port}`;
-  const app = createApiApp({
-    pool: stack.parts.pool,
-    ...stack.parts.repos,
-    webhookDelivery: stack.parts.webhookDelivery,
-    gateway: stack.parts.gateway,
-    temporal: stack.env.client,
-    taskQueue: stack.taskQueue,
-    logger: createLogger('silent'),
-    publicUrl: origin,
-    cardWindowUrl: `${stack.parts.emulatorUrl}/billing-auth/window`,
-  });
+  const app = stack.appWith({ publicUrl: origin, cardWindowUrl: `${stack.parts.emulatorUrl}/billing-auth/window` });
   server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
