@@ -15,11 +15,14 @@ import { startApiStack, type ApiStack } from './api-stack';
 let stack: ApiStack;
 let app: Express;
 let api: ApiAgent;
+/** Every line the app logged, at debug: a return URL's credentials must not be in any. */
+const logLines: string[] = [];
 const RETURN_URL = 'https://merchant.example/cards/done?from=test';
 
 beforeAll(async () => {
   stack = await startApiStack();
-  app = stack.appWith({ publicUrl: 'http://api.test', cardWindowUrl: `${stack.parts.emulatorUrl}/billing-auth/window` });
+  const logger = createLogger('debug', 'card-registration-test', { write: (line: string) => void logLines.push(line) });
+  app = stack.appWith({ publicUrl: 'http://api.test', cardWindowUrl: `${stack.parts.emulatorUrl}/billing-auth/window`, logger });
   api = agentWithKey(app, (await createTestApiKey(stack.parts.pool)).key);
 }, 180_000);
 
@@ -98,6 +101,23 @@ test('the window registers a card: the browser lands on the return URL with the 
   // The card works: a subscription charges it.
   const sub = await api.post('/v1/subscriptions').send({ customerKey, planId: 'pro-monthly', paymentMethodId, trial: false });
   expect([sub.status, sub.body.status]).toEqual([201, 'ACTIVE']);
+});
+
+test('no log line holds a return URL\'s session token or authKey', async () => {
+  const customerKey = stack.parts.customerKey('log');
+  const session = await openSession(customerKey);
+  const toSuccess = await submitWindow(session, CARD);
+  expect((await follow(toSuccess)).status).toBe(303);
+  const token = toSuccess.searchParams.get('session')!;
+  const authKey = toSuccess.searchParams.get('authKey')!;
+  const lines = logLines.filter((line) => line.includes('/v1/billing-auth/success'));
+  expect(lines.length).toBeGreaterThan(0); // the return was logged, so the check below could fail
+  expect(lines.join('\n')).toContain('session=redacted');
+  for (const line of logLines) {
+    expect(line).not.toContain(token);
+    expect(line).not.toContain(token.split('.')[1]); // nor the token's MAC alone
+    expect(line).not.toContain(authKey);
+  }
 });
 
 test('parallel returns of one session register one card; a keyed session create is one session', async () => {
