@@ -4,30 +4,16 @@
  * Idempotency-Keys, against the real stack on loopback. Every answer is a 4xx — never a 5xx, never
  * a success — and the fixture subscription, its payment and its customer are unchanged.
  *
- * The routes come from the app's own router (api-client.ts `listRoutes`): a new POST route fails
- * this test until it is given its body rule below.
+ * The routes come from the app's own router (api-client.ts `listRoutes`), and each body's rule from
+ * the OpenAPI operation of its route: a new POST route is fuzzed as soon as it is documented, and
+ * fails this test until it is.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import request from 'supertest';
-import type { z } from 'zod';
-import {
-  createBillingAuthSessionBody,
-  createPlanBody,
-  createSubscriptionBody,
-  deferBody,
-  issuePaymentMethodBody,
-  pauseBody,
-  paymentMethodChangeBody,
-  planChangeBody,
-  planChangePreviewBody,
-  refundBody,
-  revokeBody,
-  schedulePreviewBody,
-  updatePlanBody,
-} from '../../src/api/schemas';
-import { createWebhookEndpointBody } from '../../src/api/routes/webhook-endpoints';
+import { z } from 'zod';
+import { operationSpecs } from '../../src/api/openapi/paths';
 import { bearer, createTestApiKey, fillPath, listRoutes } from '../support/api-client';
 import { startApiStack, validPostBodies, type ApiStack } from './api-stack';
 
@@ -42,36 +28,35 @@ interface BodyRule {
   readOnly?: boolean;
 }
 
-const schema = (s: z.ZodType) => (body: unknown) => s.safeParse(body).success;
-const noBody: BodyRule = {
-  accepts: (body) => body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0),
-  fields: ['reason', 'at', 'amount'],
-};
+/** POSTs that only compute an answer: a body they accept is sent too, and must not fail. */
+const STATELESS_POSTS = new Set(['POST /v1/subscriptions/:id/plan-change/preview', 'POST /v1/schedule-preview']);
 
-const BODY_RULES: Record<string, BodyRule> = {
-  'POST /v1/customers/:customerKey/payment-methods': { accepts: schema(issuePaymentMethodBody), fields: ['authKey', 'customerKey'] },
-  'POST /v1/subscriptions': { accepts: schema(createSubscriptionBody), fields: ['customerKey', 'planId', 'paymentMethodId', 'timeZone', 'trial', 'startAt'] },
-  'POST /v1/subscriptions/:id/cancel': noBody,
-  'POST /v1/subscriptions/:id/restore': noBody,
-  'POST /v1/subscriptions/:id/retry-charge': noBody,
-  'POST /v1/subscriptions/:id/resume': noBody,
-  'POST /v1/subscriptions/:id/top-up': noBody,
-  'POST /v1/subscriptions/:id/payment-method': { accepts: schema(paymentMethodChangeBody), fields: ['paymentMethodId'] },
-  'POST /v1/subscriptions/:id/plan-change/preview': { accepts: schema(planChangePreviewBody), fields: ['planId', 'mode'], readOnly: true },
-  'POST /v1/subscriptions/:id/plan-change': { accepts: schema(planChangeBody), fields: ['planId', 'mode', 'expectedChargeNow'] },
-  'POST /v1/subscriptions/:id/defer': { accepts: schema(deferBody), fields: ['until'] },
-  'POST /v1/subscriptions/:id/pause': { accepts: schema(pauseBody), fields: ['until'] },
-  'POST /v1/subscriptions/:id/revoke': { accepts: schema(revokeBody), fields: ['refund', 'reason'] },
-  'POST /v1/payments/:paymentId/refund': { accepts: schema(refundBody), fields: ['amount', 'reason'] },
-  'POST /v1/schedule-preview': { accepts: schema(schedulePreviewBody), fields: ['interval', 'anchor', 'timeZone', 'count'], readOnly: true },
-  'POST /v1/plans': { accepts: schema(createPlanBody), fields: ['id', 'product', 'name', 'price', 'currency', 'interval', 'autoRenew', 'trialDays', 'intro', 'dunning'] },
-  'POST /v1/plans/:planId/archive': noBody,
-  'PATCH /v1/plans/:planId': { accepts: schema(updatePlanBody), fields: ['name', 'price', 'interval', 'trialDays', 'intro', 'dunning'] },
-  'POST /v1/webhook-endpoints': { accepts: schema(createWebhookEndpointBody), fields: ['url', 'eventTypes', 'description'] },
-  'POST /v1/webhook-endpoints/:endpointId/enable': noBody,
-  'POST /v1/webhook-endpoints/:endpointId/deliveries/:deliveryId/redeliver': noBody,
-  'POST /v1/billing-auth/sessions': { accepts: schema(createBillingAuthSessionBody), fields: ['customerKey', 'returnUrl'] },
-};
+/** Names a caller might send to a route that takes no fields, for its near-miss objects. */
+const STRAY_FIELDS = ['reason', 'at', 'amount'];
+
+/**
+ * Each body-taking route's rule, from the schema its documented operation parses with (the same
+ * zod schema the route validates with: docs/openapi.md), keyed like the app's router lists it.
+ */
+function bodyRules(): Record<string, BodyRule> {
+  const rules: Record<string, BodyRule> = {};
+  for (const [template, methods] of Object.entries(operationSpecs({ testClock: false }))) {
+    for (const [method, spec] of Object.entries(methods)) {
+      if (!spec?.body) continue;
+      const label = `${method.toUpperCase()} ${template.replace(/\{(\w+)\}/g, ':$1')}`;
+      const { schema, optional } = spec.body;
+      const fields = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+      rules[label] = {
+        accepts: (body) => (body === undefined ? optional === true : schema.safeParse(body).success),
+        fields: fields.length > 0 ? fields : STRAY_FIELDS,
+        readOnly: STATELESS_POSTS.has(label),
+      };
+    }
+  }
+  return rules;
+}
+
+const BODY_RULES = bodyRules();
 
 const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/merge-patch+json'];
 const OTHER_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=zzz', 'application/xml', 'application/octet-stream'];
