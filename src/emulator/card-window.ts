@@ -24,8 +24,11 @@ export class WindowAuthKeys {
   private readonly keys = new Map<string, WindowAuthorization>();
 
   create(customerKey: string, card: TestCard): string {
+    // Keys never redeemed (a customer who left after the window) would otherwise stay for good.
+    const now = Date.now();
+    for (const [key, held] of this.keys) if (held.expiresAtMs <= now) this.keys.delete(key);
     const authKey = `bauth_${randomBytes(16).toString('hex')}`;
-    this.keys.set(authKey, { customerKey, card, expiresAtMs: Date.now() + AUTH_KEY_LIFETIME_MS });
+    this.keys.set(authKey, { customerKey, card, expiresAtMs: now + AUTH_KEY_LIFETIME_MS });
     return authKey;
   }
 
@@ -38,6 +41,11 @@ export class WindowAuthKeys {
   }
 
   isWindowKey = (authKey: string) => authKey.startsWith('bauth_');
+
+  /** How many keys are held (expired ones until the next create sweeps them). */
+  get size(): number {
+    return this.keys.size;
+  }
 }
 
 const escapeHtml = (text: string) =>
